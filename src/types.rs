@@ -1,0 +1,121 @@
+//! Small types shared by every stage: frame numbers, timestamps, directions.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A frame number, 1-based in file order, exactly as Wireshark numbers frames.
+pub type FrameNo = u64;
+
+/// A capture timestamp: nanoseconds since the Unix epoch, UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// From seconds and nanoseconds.
+    pub fn from_parts(secs: i64, nanos: u32) -> Self {
+        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(i64::from(nanos)))
+    }
+
+    /// Whole seconds since the epoch.
+    pub fn secs(self) -> i64 {
+        self.0.div_euclid(1_000_000_000)
+    }
+
+    /// Seconds as a float (for durations and charts).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    /// Seconds elapsed from `earlier` to `self` (negative if `self` is earlier).
+    pub fn since(self, earlier: Timestamp) -> f64 {
+        (self.0.saturating_sub(earlier.0)) as f64 / 1e9
+    }
+
+    /// RFC 3339 in UTC with microseconds, e.g. `2024-07-26T10:15:02.123456Z` (CONTRACT.md).
+    pub fn rfc3339(self) -> String {
+        let micros = self.0.div_euclid(1_000);
+        let secs = micros.div_euclid(1_000_000);
+        let frac = micros.rem_euclid(1_000_000);
+        match time::OffsetDateTime::from_unix_timestamp(secs) {
+            Ok(t) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                frac
+            ),
+            Err(_) => format!("@{secs}.{frac:06}"),
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.rfc3339())
+    }
+}
+
+/// Which way a packet travels within a connection.
+///
+/// The client is the side that sent the SYN, or the non-3389 side when the capture starts mid-stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Direction {
+    /// From the client (connection originator) to the server.
+    #[serde(rename = "client")]
+    ClientToServer,
+    /// From the server (responder) to the client.
+    #[serde(rename = "server")]
+    ServerToClient,
+}
+
+impl Direction {
+    /// The other direction.
+    pub fn reverse(self) -> Self {
+        match self {
+            Direction::ClientToServer => Direction::ServerToClient,
+            Direction::ServerToClient => Direction::ClientToServer,
+        }
+    }
+
+    /// Index 0 for the client's direction, 1 for the server's: for `[T; 2]` per-direction state.
+    pub fn idx(self) -> usize {
+        match self {
+            Direction::ClientToServer => 0,
+            Direction::ServerToClient => 1,
+        }
+    }
+
+    /// Who sends in this direction: `"client"` or `"server"`.
+    pub fn sender(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "client",
+            Direction::ServerToClient => "server",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_has_microseconds_and_z() {
+        let t = Timestamp::from_parts(1_721_988_902, 123_456_789);
+        assert_eq!(t.rfc3339(), "2024-07-26T10:15:02.123456Z");
+    }
+
+    #[test]
+    fn rfc3339_before_epoch() {
+        let t = Timestamp(-1_000);
+        assert_eq!(t.rfc3339(), "1969-12-31T23:59:59.999999Z");
+    }
+}
