@@ -14,10 +14,12 @@
 //! * [`diagnose`]: rules over a session's events → a verdict.
 //! * [`report`]: text and JSON; [`tui`]: the terminal UI. Frontends only read timelines and verdicts.
 
+pub mod bytes;
 pub mod capture;
 pub mod decode;
 pub mod diagnose;
 pub mod flow;
+pub mod pipeline;
 pub mod proto;
 pub mod report;
 pub mod timeline;

@@ -1,1 +1,181 @@
-fn main() {}
+//! The `rdpscope` command line.
+
+use clap::{Parser, Subcommand};
+use rdpscope::capture::OpenError;
+use rdpscope::pipeline::{self, Options};
+use rdpscope::report::{self, FileReport};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Why did the RDP session die? rdpscope reads a packet capture, follows every RDP connection
+/// (TCP and UDP 3389, or any port that speaks X.224), and names the cause, the drop point and
+/// the fix.
+#[derive(Parser, Debug)]
+#[command(
+    name = "rdpscope",
+    version,
+    about,
+    after_help = "Examples:\n  rdpscope report customer.pcapng            why each RDP session in the capture ended\n  rdpscope report --json captures/ > out.jsonl one JSON object per file (see CONTRACT.md)\n  rdpscope tui customer.pcapng               the sessions, timeline and verdict in a terminal UI\n  sudo rdpscope live -i tun0                 watch RDP sessions on a VPN link as they happen\n\nExit status: 0 analysed (whatever the verdicts), 2 bad usage, 3 an input is not a readable capture."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyse capture files and report why each RDP session ended.
+    ///
+    /// FILE is a pcap (either byte order, µs or ns), a pcapng, or either gzip-compressed; the format
+    /// is read from the magic number. A directory means every capture in it. Frame numbers are
+    /// Wireshark's; times are UTC.
+    Report {
+        /// JSON output: one object per input file, one per line (fields in CONTRACT.md).
+        #[arg(long)]
+        json: bool,
+        /// Report every connection, not only the ones that touch RDP.
+        #[arg(long)]
+        all: bool,
+        /// NSS key log file (SSLKEYLOGFILE) to decrypt TLS.
+        #[arg(long, value_name = "FILE")]
+        keylog: Option<PathBuf>,
+        /// The server's RSA private key (PEM), for TLS_RSA_* sessions.
+        #[arg(long, value_name = "FILE")]
+        rsa_key: Option<PathBuf>,
+        /// Capture files or directories.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Open a capture in the terminal UI: sessions, timeline ladder, verdict.
+    Tui {
+        /// The capture file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Capture live from an interface (e.g. a VPN's tun0) and diagnose sessions as they end.
+    Live {
+        /// Interface to capture on (`any` for all).
+        #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+        interface: String,
+        /// BPF capture filter.
+        #[arg(
+            short = 'f',
+            long = "filter",
+            default_value = "tcp port 3389 or udp port 3389"
+        )]
+        filter: String,
+        /// Also write the packets to this pcapng file.
+        #[arg(short = 'w', value_name = "OUT.pcapng")]
+        write: Option<PathBuf>,
+        /// One JSON session object per line as each session ends, instead of the UI.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Report {
+            json, all, files, ..
+        } => run_report(&files, json, all),
+        Command::Tui { .. } | Command::Live { .. } => {
+            eprintln!("rdpscope: this command is not available yet in this build");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Expand directories into the files they hold (sorted), keeping plain files as given.
+fn expand(inputs: &[PathBuf]) -> Vec<(PathBuf, bool)> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.is_file())
+                        .collect()
+                })
+                .unwrap_or_default();
+            entries.sort();
+            out.extend(entries.into_iter().map(|e| (e, true)));
+        } else {
+            out.push((p.clone(), false));
+        }
+    }
+    out
+}
+
+fn analyse(path: &Path, all: bool) -> Result<FileReport, OpenError> {
+    let (read, analysis) = pipeline::analyze_file(path, Options { all }, None)?;
+    Ok(FileReport::new(path.display().to_string(), read, analysis))
+}
+
+fn run_report(inputs: &[PathBuf], json: bool, all: bool) -> ExitCode {
+    let files = expand(inputs);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<FileReport, OpenError>>> =
+        (0..files.len()).map(|_| None).collect();
+    let slots = std::sync::Mutex::new(&mut results);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((path, _)) = files.get(i) else { break };
+                    let r = analyse(path, all);
+                    if let Ok(mut s) = slots.lock() {
+                        if let Some(slot) = s.get_mut(i) {
+                            *slot = Some(r);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let mut status = ExitCode::SUCCESS;
+    let mut reports = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for ((path, from_dir), r) in files.iter().zip(results) {
+        match r {
+            Some(Ok(rep)) => {
+                for w in &rep.warnings {
+                    eprintln!("rdpscope: {w}");
+                }
+                if json {
+                    let _ = writeln!(out, "{}", report::json::file_line(&rep));
+                } else {
+                    reports.push(rep);
+                }
+            }
+            Some(Err(OpenError::NotACapture(why))) if *from_dir => {
+                eprintln!(
+                    "rdpscope: {}: skipped, {}",
+                    path.display(),
+                    OpenError::NotACapture(why)
+                );
+            }
+            Some(Err(e)) => {
+                eprintln!("rdpscope: {}: {e}", path.display());
+                status = ExitCode::from(3);
+            }
+            None => {}
+        }
+    }
+    if !json {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let _ = write!(
+            out,
+            "{}",
+            report::text::render(&reports, report::text::Style { color })
+        );
+    }
+    status
+}

@@ -13,7 +13,10 @@ pub struct Timestamp(pub i64);
 impl Timestamp {
     /// From seconds and nanoseconds.
     pub fn from_parts(secs: i64, nanos: u32) -> Self {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(i64::from(nanos)))
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(i64::from(nanos)),
+        )
     }
 
     /// Whole seconds since the epoch.
@@ -99,6 +102,33 @@ impl Direction {
         match self {
             Direction::ClientToServer => "client",
             Direction::ServerToClient => "server",
+        }
+    }
+}
+
+/// A value per direction (per side): the client's and the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PerDir<T> {
+    /// The client's (originator's) value.
+    pub client: T,
+    /// The server's (responder's) value.
+    pub server: T,
+}
+
+impl<T> PerDir<T> {
+    /// The value of the side sending in direction `d`.
+    pub fn get(&self, d: Direction) -> &T {
+        match d {
+            Direction::ClientToServer => &self.client,
+            Direction::ServerToClient => &self.server,
+        }
+    }
+
+    /// The value of the side sending in direction `d`, mutably.
+    pub fn get_mut(&mut self, d: Direction) -> &mut T {
+        match d {
+            Direction::ClientToServer => &mut self.client,
+            Direction::ServerToClient => &mut self.server,
         }
     }
 }

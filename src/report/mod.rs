@@ -1,1 +1,65 @@
-//! TODO
+//! Reports: JSON (CONTRACT.md, one object per input file per line) and the text report.
+//! Both only read sessions and verdicts.
+
+pub mod json;
+pub mod text;
+
+use crate::capture::ReadSummary;
+use crate::diagnose::{self, Verdict};
+use crate::pipeline::Analysis;
+use crate::timeline::Session;
+
+/// One analysed input file, ready to report.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The path as given.
+    pub file: String,
+    /// Reader summary (format, frames, warnings).
+    pub read: ReadSummary,
+    /// Warnings from reading and analysis, one line each.
+    pub warnings: Vec<String>,
+    /// Sessions with their verdicts, in order of first frame.
+    pub sessions: Vec<(Session, Verdict)>,
+}
+
+impl FileReport {
+    /// Diagnose every session of an analysis and collect the warnings.
+    pub fn new(file: String, read: ReadSummary, analysis: Analysis) -> Self {
+        let mut warnings: Vec<String> = read
+            .warnings
+            .iter()
+            .map(|w| format!("{file}: {w}"))
+            .collect();
+        for (link, n) in &analysis.skipped.unknown_links {
+            warnings.push(format!(
+                "{file}: {n} frames of unsupported link type {link} skipped"
+            ));
+        }
+        if let Some((frame, why)) = analysis.skipped.first_malformed {
+            warnings.push(format!(
+                "{file}: frame {frame}: {why} ({} undecodable frames in all)",
+                analysis.skipped.malformed
+            ));
+        }
+        if analysis.skipped.evicted > 0 {
+            warnings.push(format!(
+                "{file}: {} connections finished early because more than the connection-table limit were open at once",
+                analysis.skipped.evicted
+            ));
+        }
+        let sessions = analysis
+            .sessions
+            .into_iter()
+            .map(|s| {
+                let v = diagnose::diagnose(&s);
+                (s, v)
+            })
+            .collect();
+        FileReport {
+            file,
+            read,
+            warnings,
+            sessions,
+        }
+    }
+}

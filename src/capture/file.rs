@@ -1,0 +1,441 @@
+//! Offline capture files: pcap (both byte orders, µs/ns), pcapng (several interfaces, `if_tsresol`,
+//! `if_tsoffset`, Enhanced/Simple Packet Blocks, Decryption Secrets Blocks), either gzip-compressed.
+//!
+//! Streaming with `pcap-parser` over a buffered reader: memory stays flat whatever the file size.
+//! Damage (a truncated record, a bogus length) stops reading at that frame with a warning; every
+//! frame before it has already been handed to the caller.
+
+use super::{Format, Frame, LinkType, OpenError, ReadSummary, Secrets};
+use crate::types::Timestamp;
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Initial reader buffer: large enough for any sane record, small enough to stay in cache.
+const INITIAL_BUFFER: usize = 1 << 20;
+/// The buffer may grow to this for huge (jumbo, reassembled) records; beyond it a record is damage.
+const MAX_BUFFER: usize = 16 << 20;
+/// Wireshark's largest accepted record (`WTAP_MAX_PACKET_SIZE_STANDARD`).
+const MAX_RECORD: u32 = 262_144;
+
+/// Read a capture file, calling `on_frame` for every packet in file order.
+///
+/// `progress`, when given, is kept up to date with the number of bytes read from the file
+/// (compressed bytes for a gzip file), for progress bars.
+pub fn read_file(
+    path: &Path,
+    progress: Option<Arc<AtomicU64>>,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, OpenError> {
+    let file = File::open(path).map_err(OpenError::Io)?;
+    let counted = Counting {
+        inner: file,
+        progress,
+    };
+    read_reader(counted, on_frame)
+}
+
+/// Read a capture from any byte stream (a file, stdin, a decompressor).
+pub fn read_reader<R: Read>(
+    reader: R,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, OpenError> {
+    let mut buffered = BufReader::with_capacity(64 * 1024, reader);
+    let magic = peek4(&mut buffered)?;
+    if magic[0] == 0x1f && magic[1] == 0x8b {
+        let gz = flate2::read::MultiGzDecoder::new(buffered);
+        let mut inner = BufReader::with_capacity(64 * 1024, gz);
+        let magic = peek4(&mut inner)?;
+        let mut summary = read_uncompressed(magic, inner, on_frame)?;
+        summary.gzip = true;
+        return Ok(summary);
+    }
+    read_uncompressed(magic, buffered, on_frame)
+}
+
+fn peek4<R: BufRead>(r: &mut R) -> Result<[u8; 4], OpenError> {
+    let mut out = [0u8; 4];
+    let mut filled = 0;
+    // `fill_buf` may return fewer bytes than asked; a short file is simply not a capture.
+    let buf = r.fill_buf().map_err(OpenError::Io)?;
+    for (o, b) in out.iter_mut().zip(buf.iter()) {
+        *o = *b;
+        filled += 1;
+    }
+    if filled < 4 {
+        return Err(OpenError::NotACapture(format!(
+            "file is only {filled} bytes long"
+        )));
+    }
+    Ok(out)
+}
+
+fn detect(magic: [u8; 4]) -> Option<Format> {
+    match u32::from_le_bytes(magic) {
+        0xa1b2_c3d4 | 0xd4c3_b2a1 | 0xa1b2_3c4d | 0x4d3c_b2a1 | 0xa1b2_cd34 | 0x34cd_b2a1 => {
+            Some(Format::Pcap)
+        }
+        0x0a0d_0d0a => Some(Format::PcapNg),
+        _ => None,
+    }
+}
+
+fn read_uncompressed<R: Read>(
+    magic: [u8; 4],
+    reader: R,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, OpenError> {
+    let format = detect(magic).ok_or_else(|| {
+        OpenError::NotACapture(format!(
+            "magic number {:02x} {:02x} {:02x} {:02x}",
+            magic[0], magic[1], magic[2], magic[3]
+        ))
+    })?;
+    let full = FullRead(reader);
+    let mut summary = ReadSummary {
+        format: Some(format),
+        ..ReadSummary::default()
+    };
+    match format {
+        Format::Pcap => {
+            let r = LegacyPcapReader::new(INITIAL_BUFFER, full)
+                .map_err(|e| OpenError::NotACapture(format!("bad pcap header: {e:?}")))?;
+            drive(r, &mut summary, on_frame);
+        }
+        Format::PcapNg => {
+            let r = PcapNGReader::new(INITIAL_BUFFER, full)
+                .map_err(|e| OpenError::NotACapture(format!("bad pcapng section header: {e:?}")))?;
+            drive(r, &mut summary, on_frame);
+        }
+    }
+    Ok(summary)
+}
+
+/// One pcapng interface (Interface Description Block), or the pcap file header.
+#[derive(Debug, Clone, Copy)]
+struct Interface {
+    link: LinkType,
+    /// Timestamp units per second.
+    units_per_sec: u64,
+    /// Seconds added to every timestamp (`if_tsoffset`).
+    offset_secs: i64,
+    snaplen: u32,
+}
+
+/// State of one reading pass.
+struct Reading<'s> {
+    summary: &'s mut ReadSummary,
+    interfaces: Vec<Interface>,
+    last_ts: Timestamp,
+    warned_oversize: bool,
+    warned_iface: bool,
+}
+
+impl Reading<'_> {
+    fn next_frame_no(&self) -> u64 {
+        self.summary.frames + 1
+    }
+
+    fn warn(&mut self, msg: String) {
+        // A damaged file could produce one warning per record: keep the list bounded.
+        if self.summary.warnings.len() < 100 {
+            self.summary.warnings.push(msg);
+        }
+    }
+
+    fn emit(
+        &mut self,
+        ts: Timestamp,
+        iface: Interface,
+        data: &[u8],
+        orig_len: u32,
+        on_frame: &mut dyn FnMut(&Frame<'_>),
+    ) {
+        self.summary.frames += 1;
+        self.last_ts = ts;
+        let frame = Frame {
+            number: self.summary.frames,
+            ts,
+            link: iface.link,
+            data,
+            orig_len,
+        };
+        on_frame(&frame);
+    }
+
+    /// Handle one block; returns false when reading must stop (damage).
+    fn block(&mut self, block: &PcapBlockOwned<'_>, on_frame: &mut dyn FnMut(&Frame<'_>)) -> bool {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                let units = if h.is_nanosecond_precision() {
+                    1_000_000_000
+                } else {
+                    1_000_000
+                };
+                self.interfaces = vec![Interface {
+                    link: h.network.0 as u32,
+                    units_per_sec: units,
+                    offset_secs: 0,
+                    snaplen: h.snaplen,
+                }];
+                true
+            }
+            PcapBlockOwned::Legacy(b) => {
+                let Some(iface) = self.interfaces.first().copied() else {
+                    return false;
+                };
+                if b.caplen > MAX_RECORD.max(iface.snaplen) {
+                    let n = self.next_frame_no();
+                    self.warn(format!(
+                        "frame {n}: pcap record length {} exceeds the snap length {}: the file is damaged here, rest of file skipped",
+                        b.caplen, iface.snaplen
+                    ));
+                    return false;
+                }
+                if iface.snaplen > 0 && b.caplen > iface.snaplen && !self.warned_oversize {
+                    self.warned_oversize = true;
+                    let n = self.next_frame_no();
+                    self.warn(format!(
+                        "frame {n}: pcap record length {} is larger than the file's snap length {} (read anyway)",
+                        b.caplen, iface.snaplen
+                    ));
+                }
+                let frac = u64::from(b.ts_usec);
+                let ts = ts_from_units(i64::from(b.ts_sec), frac, iface.units_per_sec);
+                self.emit(ts, iface, b.data, b.origlen, on_frame);
+                true
+            }
+            PcapBlockOwned::NG(block) => self.ng_block(block, on_frame),
+        }
+    }
+
+    fn ng_block(&mut self, block: &Block<'_>, on_frame: &mut dyn FnMut(&Frame<'_>)) -> bool {
+        match block {
+            Block::SectionHeader(_) => {
+                // A new section starts a new set of interfaces (pcapng §4.1).
+                self.interfaces.clear();
+                true
+            }
+            Block::InterfaceDescription(idb) => {
+                let units = match idb.ts_resolution() {
+                    Some(u) if u > 0 => u,
+                    _ => {
+                        self.warn(format!(
+                            "interface {}: unsupported if_tsresol {:#04x}, assuming microseconds",
+                            self.interfaces.len(),
+                            idb.if_tsresol
+                        ));
+                        1_000_000
+                    }
+                };
+                if self.interfaces.len() < 65_536 {
+                    self.interfaces.push(Interface {
+                        link: idb.linktype.0 as u32,
+                        units_per_sec: units,
+                        offset_secs: idb.ts_offset(),
+                        snaplen: idb.snaplen,
+                    });
+                }
+                true
+            }
+            Block::EnhancedPacket(epb) => {
+                let Some(iface) = self.interfaces.get(epb.if_id as usize).copied() else {
+                    let n = self.next_frame_no();
+                    if !self.warned_iface {
+                        self.warned_iface = true;
+                        self.warn(format!(
+                            "frame {n}: packet refers to interface {} which was never described (skipped)",
+                            epb.if_id
+                        ));
+                    }
+                    // Still a frame in Wireshark's numbering.
+                    self.summary.frames += 1;
+                    return true;
+                };
+                let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                let secs = (raw / iface.units_per_sec) as i64;
+                let frac = raw % iface.units_per_sec;
+                let ts = ts_from_units(
+                    secs.saturating_add(iface.offset_secs),
+                    frac,
+                    iface.units_per_sec,
+                );
+                let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
+                self.emit(ts, iface, data, epb.origlen, on_frame);
+                true
+            }
+            Block::SimplePacket(spb) => {
+                // SPBs belong to interface 0 and carry no timestamp (pcapng §4.4).
+                let Some(iface) = self.interfaces.first().copied() else {
+                    self.summary.frames += 1;
+                    return true;
+                };
+                let caplen = (spb.origlen as usize).min(spb.data.len());
+                let data = spb.data.get(..caplen).unwrap_or(spb.data);
+                let ts = self.last_ts;
+                self.emit(ts, iface, data, spb.origlen, on_frame);
+                true
+            }
+            Block::DecryptionSecrets(dsb) => {
+                if self.summary.secrets.len() < 64 {
+                    let len = (dsb.secrets_len as usize).min(dsb.data.len());
+                    self.summary.secrets.push(Secrets {
+                        kind: dsb.secrets_type.0,
+                        data: dsb.data.get(..len).unwrap_or(dsb.data).to_vec(),
+                    });
+                }
+                true
+            }
+            _ => true,
+        }
+    }
+}
+
+fn ts_from_units(secs: i64, frac: u64, units_per_sec: u64) -> Timestamp {
+    let nanos = if units_per_sec == 1_000_000_000 {
+        frac
+    } else {
+        ((u128::from(frac) * 1_000_000_000) / u128::from(units_per_sec.max(1))) as u64
+    };
+    Timestamp::from_parts(secs, nanos.min(999_999_999) as u32)
+}
+
+fn drive<R: PcapReaderIterator>(
+    mut reader: R,
+    summary: &mut ReadSummary,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) {
+    let mut st = Reading {
+        summary,
+        interfaces: Vec::new(),
+        last_ts: Timestamp::default(),
+        warned_oversize: false,
+        warned_iface: false,
+    };
+    let mut capacity = INITIAL_BUFFER;
+    let mut stalls = 0u32;
+    loop {
+        let step = match reader.next() {
+            Ok((offset, block)) => {
+                if st.block(&block, on_frame) {
+                    Ok(offset)
+                } else {
+                    return;
+                }
+            }
+            Err(e) => Err(describe(&e)),
+        };
+        match step {
+            Ok(offset) => {
+                stalls = 0;
+                reader.consume(offset);
+            }
+            Err(Step::Eof) => return,
+            Err(Step::Refill) => {
+                stalls += 1;
+                if stalls > 4 || reader.refill().is_err() {
+                    let n = st.next_frame_no();
+                    st.warn(format!("frame {n}: read error, rest of file skipped"));
+                    return;
+                }
+            }
+            Err(Step::Grow) => {
+                if capacity >= MAX_BUFFER || !reader.grow(capacity * 2) {
+                    let n = st.next_frame_no();
+                    st.warn(format!(
+                        "frame {n}: record larger than {} MiB: the file is damaged here, rest of file skipped",
+                        MAX_BUFFER >> 20
+                    ));
+                    return;
+                }
+                capacity *= 2;
+                stalls = 0;
+                if reader.refill().is_err() {
+                    return;
+                }
+            }
+            Err(Step::Truncated) => {
+                let n = st.next_frame_no();
+                st.warn(format!(
+                    "frame {n}: the file is cut short in the middle of a record (truncated capture); {} frames read",
+                    n - 1
+                ));
+                return;
+            }
+            Err(Step::Damaged(what)) => {
+                let n = st.next_frame_no();
+                st.warn(format!(
+                    "frame {n}: {what}: the file is damaged here, rest of file skipped"
+                ));
+                return;
+            }
+        }
+    }
+}
+
+enum Step {
+    Eof,
+    Refill,
+    Grow,
+    Truncated,
+    Damaged(String),
+}
+
+fn describe(e: &PcapError<&[u8]>) -> Step {
+    match e {
+        PcapError::Eof => Step::Eof,
+        PcapError::Incomplete(_) => Step::Refill,
+        PcapError::BufferTooSmall => Step::Grow,
+        PcapError::UnexpectedEof => Step::Truncated,
+        PcapError::ReadError => Step::Damaged("read error".into()),
+        PcapError::HeaderNotRecognized => Step::Damaged("unrecognised block".into()),
+        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+            Step::Damaged(format!("invalid block or record ({kind:?})"))
+        }
+    }
+}
+
+/// Counts bytes read from the file for progress reporting.
+struct Counting<R> {
+    inner: R,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(p) = &self.progress {
+            p.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// Fills the whole buffer on each read unless the stream ends (pcap-parser reads once per refill,
+/// and decompressors return short reads).
+struct FullRead<R>(R);
+
+impl<R: Read> Read for FullRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            let Some(rest) = buf.get_mut(done..) else {
+                break;
+            };
+            match self.0.read(rest) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // Report data read so far; the error surfaces as EOF (a truncated file).
+                Err(_) if done > 0 => break,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(done)
+    }
+}

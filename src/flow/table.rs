@@ -1,0 +1,162 @@
+//! The connection table: flows keyed by their two endpoints and transport, with bounded size.
+
+use crate::decode::Transport;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// A direction-independent flow key: the two endpoints in a canonical order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    transport: Transport,
+    lo: SocketAddr,
+    hi: SocketAddr,
+}
+
+impl FlowKey {
+    /// The key of a packet from `a` to `b` (the same for `b` to `a`).
+    pub fn new(transport: Transport, a: SocketAddr, b: SocketAddr) -> Self {
+        if a <= b {
+            FlowKey {
+                transport,
+                lo: a,
+                hi: b,
+            }
+        } else {
+            FlowKey {
+                transport,
+                lo: b,
+                hi: a,
+            }
+        }
+    }
+}
+
+/// Connections in progress, with the capture time each was last seen (for eviction).
+pub struct Table<V> {
+    map: HashMap<FlowKey, (i64, V)>,
+    cap: usize,
+    /// Connections pushed out because the table was full.
+    pub evicted_full: u64,
+}
+
+impl<V> Table<V> {
+    /// A table holding at most `cap` connections.
+    pub fn new(cap: usize) -> Self {
+        Table {
+            map: HashMap::new(),
+            cap: cap.max(1),
+            evicted_full: 0,
+        }
+    }
+
+    /// Number of connections held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The connection for `key`, marking it seen at `now` (ns).
+    pub fn get_mut(&mut self, key: &FlowKey, now: i64) -> Option<&mut V> {
+        self.map.get_mut(key).map(|(t, v)| {
+            *t = now;
+            v
+        })
+    }
+
+    /// Remove a connection (e.g. to replace it with a new one on the same ports).
+    pub fn remove(&mut self, key: &FlowKey) -> Option<V> {
+        self.map.remove(key).map(|(_, v)| v)
+    }
+
+    /// Insert a new connection. When the table is full, the least recently seen connections are
+    /// removed first and handed to `evict` (an eighth of the table at a time, so eviction is rare).
+    pub fn insert(&mut self, key: FlowKey, now: i64, value: V, evict: &mut dyn FnMut(V)) {
+        if self.map.len() >= self.cap {
+            let mut ages: Vec<i64> = self.map.values().map(|(t, _)| *t).collect();
+            let n = (self.cap / 8).max(1).min(ages.len().saturating_sub(1));
+            let (_, cut, _) = ages.select_nth_unstable(n);
+            let cut = *cut;
+            let old: Vec<FlowKey> = self
+                .map
+                .iter()
+                .filter(|(_, (t, _))| *t <= cut)
+                .map(|(k, _)| *k)
+                .collect();
+            for k in old {
+                if let Some((_, v)) = self.map.remove(&k) {
+                    self.evicted_full += 1;
+                    evict(v);
+                }
+            }
+        }
+        self.map.insert(key, (now, value));
+    }
+
+    /// Remove every connection for which `done(last_seen, &value)` is true, handing each to `out`.
+    pub fn sweep(&mut self, mut done: impl FnMut(i64, &V) -> bool, out: &mut dyn FnMut(V)) {
+        let keys: Vec<FlowKey> = self
+            .map
+            .iter()
+            .filter(|(_, (t, v))| done(*t, v))
+            .map(|(k, _)| *k)
+            .collect();
+        for k in keys {
+            if let Some((_, v)) = self.map.remove(&k) {
+                out(v);
+            }
+        }
+    }
+
+    /// Empty the table, handing every connection to `out`.
+    pub fn drain(&mut self, out: &mut dyn FnMut(V)) {
+        for (_, (_, v)) in self.map.drain() {
+            out(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(p: u16) -> FlowKey {
+        FlowKey::new(
+            Transport::Tcp,
+            format!("10.0.0.1:{p}").parse().unwrap(),
+            "10.0.0.2:3389".parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn key_is_direction_independent() {
+        let a: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let b: SocketAddr = "10.0.0.2:3389".parse().unwrap();
+        assert_eq!(
+            FlowKey::new(Transport::Tcp, a, b),
+            FlowKey::new(Transport::Tcp, b, a)
+        );
+        assert_ne!(
+            FlowKey::new(Transport::Tcp, a, b),
+            FlowKey::new(Transport::Udp, a, b)
+        );
+    }
+
+    #[test]
+    fn full_table_evicts_oldest_and_stays_bounded() {
+        let mut t = Table::new(16);
+        let mut evicted = Vec::new();
+        for i in 0..1000u16 {
+            t.insert(key(i + 1000), i64::from(i), i, &mut |v| evicted.push(v));
+            assert!(t.len() <= 16);
+        }
+        assert_eq!(t.evicted_full as usize, evicted.len());
+        assert!(evicted.len() >= 1000 - 16);
+        // The newest is still there; the oldest went.
+        assert!(t.get_mut(&key(1999), 2000).is_some());
+        assert!(evicted.contains(&0) && !evicted.contains(&999));
+    }
+}

@@ -1,0 +1,387 @@
+//! The pipeline driver: frames in, finished sessions out. It wires the stages together
+//! (decode → flow → proto → timeline); each stage's logic lives in its own module.
+
+use crate::capture::{self, Frame, OpenError, ReadSummary};
+use crate::decode::{Decoded, Decoder, IpMeta, TcpView, Transport};
+use crate::flow::{self, FlowKey, Table};
+use crate::timeline::{EventKind, Session};
+use crate::types::{Direction, PerDir, Timestamp};
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+/// What to analyse.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Keep every connection, not only those that touch RDP.
+    pub all: bool,
+}
+
+/// Bound on connections in the table at once (a SYN flood must not grow memory without limit).
+const MAX_CONNECTIONS: usize = 200_000;
+/// UDP flows idle this long (capture time) are finished.
+const UDP_IDLE_NS: i64 = 120_000_000_000;
+/// Closed TCP connections idle this long are finished (late ACKs/RSTs still attach before).
+const CLOSED_IDLE_NS: i64 = 60_000_000_000;
+/// Any connection idle this long is finished.
+const IDLE_NS: i64 = 3_600_000_000_000;
+/// How often (in frames) the table is swept.
+const SWEEP_EVERY: u64 = 1 << 16;
+
+/// Per-connection state while the capture is read.
+struct Conn {
+    session: Session,
+    /// Saw a FIN from (client, server).
+    fin: [bool; 2],
+    /// An RST was seen, or FINs both ways.
+    closed: bool,
+    /// The first SYN's sequence number (a different one after close starts a new connection).
+    syn_seq: Option<u32>,
+    /// The TTL each side's packets usually carry (first seen), to spot forged RSTs.
+    ttl: PerDir<Option<u8>>,
+    established: bool,
+    saw_synack: bool,
+    /// Whether the connection looks like RDP (port 3389 or an X.224 connection request).
+    rdp: bool,
+}
+
+/// Counts of what could not be analysed, reported as warnings.
+#[derive(Debug, Default, Clone)]
+pub struct Skipped {
+    /// Frames of link types we do not decode, per link type.
+    pub unknown_links: Vec<(u32, u64)>,
+    /// Frames too damaged to decode.
+    pub malformed: u64,
+    /// First malformed frame and why.
+    pub first_malformed: Option<(u64, &'static str)>,
+    /// Connections finished early because the table was full.
+    pub evicted: u64,
+}
+
+/// Streaming analysis of one capture.
+pub struct Analyzer {
+    options: Options,
+    decoder: Decoder,
+    table: Table<Conn>,
+    done: Vec<Session>,
+    next_id: u64,
+    frames: u64,
+    skipped: Skipped,
+    warned_links: HashSet<u32>,
+}
+
+/// The result of analysing a capture.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// Sessions in order of their first frame.
+    pub sessions: Vec<Session>,
+    /// Frames seen.
+    pub frames: u64,
+    /// What was skipped.
+    pub skipped: Skipped,
+}
+
+impl Analyzer {
+    /// A fresh analyzer.
+    pub fn new(options: Options) -> Self {
+        Analyzer {
+            options,
+            decoder: Decoder::new(),
+            table: Table::new(MAX_CONNECTIONS),
+            done: Vec::new(),
+            next_id: 1,
+            frames: 0,
+            skipped: Skipped::default(),
+            warned_links: HashSet::new(),
+        }
+    }
+
+    /// Feed one frame.
+    pub fn frame(&mut self, f: &Frame<'_>) {
+        self.frames += 1;
+        if self.frames % SWEEP_EVERY == 0 {
+            self.sweep(f.ts);
+        }
+        // Split borrows: the decoder borrows itself mutably for the decoded view.
+        let Analyzer {
+            decoder,
+            table,
+            done,
+            next_id,
+            skipped,
+            warned_links,
+            options,
+            ..
+        } = self;
+        let decoded = decoder.decode(f.link, f.data, f.ts);
+        let mut ctx = Ctx {
+            table,
+            done,
+            next_id,
+            options: *options,
+        };
+        match decoded {
+            Decoded::Tcp(ip, tcp) => ctx.tcp(f, ip, tcp),
+            Decoded::Udp {
+                ip,
+                src_port,
+                dst_port,
+                payload,
+            } => ctx.udp(f, ip, src_port, dst_port, payload),
+            Decoded::Icmp(ip, err) => ctx.icmp(f, ip, err),
+            Decoded::UnknownLink(l) => {
+                if warned_links.insert(l) || skipped.unknown_links.len() < 32 {
+                    match skipped.unknown_links.iter_mut().find(|(k, _)| *k == l) {
+                        Some((_, n)) => *n += 1,
+                        None => skipped.unknown_links.push((l, 1)),
+                    }
+                }
+            }
+            Decoded::Malformed(why) => {
+                skipped.malformed += 1;
+                if skipped.first_malformed.is_none() {
+                    skipped.first_malformed = Some((f.number, why));
+                }
+            }
+            Decoded::Fragment | Decoded::OtherIp | Decoded::NotIp => {}
+        }
+    }
+
+    fn sweep(&mut self, now: Timestamp) {
+        let now = now.0;
+        let Analyzer {
+            table,
+            done,
+            options,
+            ..
+        } = self;
+        let all = options.all;
+        table.sweep(
+            |seen, c: &Conn| {
+                let idle = now.saturating_sub(seen);
+                idle > IDLE_NS
+                    || (c.closed && idle > CLOSED_IDLE_NS)
+                    || (c.session.transport == Transport::Udp && idle > UDP_IDLE_NS)
+            },
+            &mut |c| finish(c, all, done, false),
+        );
+    }
+
+    /// Finish: every connection still open is closed as "open at end of capture".
+    pub fn finish(mut self) -> Analysis {
+        let all = self.options.all;
+        let Analyzer { table, done, .. } = &mut self;
+        table.drain(&mut |c| finish(c, all, done, true));
+        self.skipped.evicted = self.table.evicted_full;
+        let mut sessions = std::mem::take(&mut self.done);
+        sessions.sort_by_key(|s| (s.first_frame, s.id));
+        for (i, s) in sessions.iter_mut().enumerate() {
+            s.id = i as u64 + 1;
+        }
+        Analysis {
+            sessions,
+            frames: self.frames,
+            skipped: self.skipped,
+        }
+    }
+}
+
+fn finish(mut c: Conn, all: bool, done: &mut Vec<Session>, at_end: bool) {
+    if !(all || c.rdp) {
+        return;
+    }
+    c.session.open_at_end = at_end && !c.closed;
+    done.push(c.session);
+}
+
+struct Ctx<'t> {
+    table: &'t mut Table<Conn>,
+    done: &'t mut Vec<Session>,
+    next_id: &'t mut u64,
+    options: Options,
+}
+
+impl Ctx<'_> {
+    fn new_conn(
+        &mut self,
+        transport: Transport,
+        client: SocketAddr,
+        server: SocketAddr,
+        f: &Frame<'_>,
+    ) -> Conn {
+        let id = *self.next_id;
+        *self.next_id += 1;
+        Conn {
+            session: Session::new(id, transport, client, server, f.number, f.ts),
+            fin: [false; 2],
+            closed: false,
+            syn_seq: None,
+            ttl: PerDir::default(),
+            established: false,
+            saw_synack: false,
+            rdp: client.port() == flow::RDP_PORT || server.port() == flow::RDP_PORT,
+        }
+    }
+
+    fn insert(&mut self, key: FlowKey, f: &Frame<'_>, conn: Conn) {
+        let all = self.options.all;
+        let done = &mut *self.done;
+        self.table
+            .insert(key, f.ts.0, conn, &mut |c| finish(c, all, done, false));
+    }
+
+    fn tcp(&mut self, f: &Frame<'_>, ip: IpMeta, tcp: TcpView<'_>) {
+        let src = SocketAddr::new(ip.src, tcp.src_port);
+        let dst = SocketAddr::new(ip.dst, tcp.dst_port);
+        let key = FlowKey::new(Transport::Tcp, src, dst);
+        let syn = tcp.flags & 0x02 != 0;
+        let ackf = tcp.flags & 0x10 != 0;
+        let pure_syn = syn && !ackf;
+        // A new SYN (different ISN) on a closed connection starts a new connection.
+        let restart = match self.table.get_mut(&key, f.ts.0) {
+            Some(c) => pure_syn && c.closed && c.syn_seq != Some(tcp.seq),
+            None => false,
+        };
+        if restart {
+            if let Some(old) = self.table.remove(&key) {
+                finish(old, self.options.all, self.done, false);
+            }
+        }
+        if self.table.get_mut(&key, f.ts.0).is_none() {
+            let (client, server) = flow::orient(Transport::Tcp, src, dst, pure_syn, syn && ackf);
+            let conn = self.new_conn(Transport::Tcp, client, server, f);
+            self.insert(key, f, conn);
+        }
+        let Some(c) = self.table.get_mut(&key, f.ts.0) else {
+            return;
+        };
+        let dir = if src == c.session.client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        on_tcp(c, f, dir, ip, &tcp);
+    }
+
+    fn udp(&mut self, f: &Frame<'_>, ip: IpMeta, sp: u16, dp: u16, payload: &[u8]) {
+        let src = SocketAddr::new(ip.src, sp);
+        let dst = SocketAddr::new(ip.dst, dp);
+        let key = FlowKey::new(Transport::Udp, src, dst);
+        if self.table.get_mut(&key, f.ts.0).is_none() {
+            let (client, server) = flow::orient(Transport::Udp, src, dst, false, false);
+            let conn = self.new_conn(Transport::Udp, client, server, f);
+            self.insert(key, f, conn);
+        }
+        let Some(c) = self.table.get_mut(&key, f.ts.0) else {
+            return;
+        };
+        let dir = if src == c.session.client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        c.session.count(f.number, f.ts, dir, payload.len() as u64);
+    }
+
+    fn icmp(&mut self, f: &Frame<'_>, ip: IpMeta, err: crate::decode::IcmpError) {
+        let q = err.quoted;
+        let transport = match q.protocol {
+            6 => Transport::Tcp,
+            17 => Transport::Udp,
+            _ => return,
+        };
+        let key = FlowKey::new(
+            transport,
+            SocketAddr::new(q.src, q.src_port),
+            SocketAddr::new(q.dst, q.dst_port),
+        );
+        if let Some(c) = self.table.get_mut(&key, f.ts.0) {
+            c.session.last_frame = f.number;
+            c.session.end = c.session.end.max(f.ts);
+            c.session.push(
+                f.number,
+                f.ts,
+                None,
+                EventKind::Icmp {
+                    kind: err.kind,
+                    from: ip.src,
+                },
+            );
+        }
+    }
+}
+
+fn on_tcp(c: &mut Conn, f: &Frame<'_>, dir: Direction, ip: IpMeta, tcp: &TcpView<'_>) {
+    let flags = tcp.flags;
+    let (syn, ack, fin, rst) = (
+        flags & 0x02 != 0,
+        flags & 0x10 != 0,
+        flags & 0x01 != 0,
+        flags & 0x04 != 0,
+    );
+    let s = &mut c.session;
+    s.count(f.number, f.ts, dir, u64::from(tcp.wire_len));
+    let ttl_slot = c.ttl.get_mut(dir);
+    let usual_ttl = *ttl_slot;
+    if !rst && ttl_slot.is_none() {
+        *ttl_slot = Some(ip.ttl);
+    }
+    if syn && !ack {
+        let retry = c.syn_seq.is_some();
+        c.syn_seq.get_or_insert(tcp.seq);
+        s.push(f.number, f.ts, Some(dir), EventKind::Syn { retry });
+    } else if syn && ack {
+        let retry = c.saw_synack;
+        c.saw_synack = true;
+        s.push(f.number, f.ts, Some(dir), EventKind::SynAck { retry });
+    } else if ack && c.saw_synack && !c.established && dir == Direction::ClientToServer {
+        c.established = true;
+        s.push(f.number, f.ts, Some(dir), EventKind::Established);
+    }
+    if fin {
+        if let Some(x) = c.fin.get_mut(dir.idx()) {
+            if !*x {
+                *x = true;
+                s.push(f.number, f.ts, Some(dir), EventKind::Fin);
+            }
+        }
+        if c.fin == [true, true] {
+            c.closed = true;
+        }
+    }
+    if rst {
+        c.closed = true;
+        s.push(
+            f.number,
+            f.ts,
+            Some(dir),
+            EventKind::Rst {
+                ttl: ip.ttl,
+                ip_id: ip.ip_id,
+                usual_ttl,
+                with_data: !tcp.payload.is_empty(),
+            },
+        );
+    }
+    if !c.rdp && !tcp.payload.is_empty() && looks_like_x224_cr(tcp.payload) {
+        c.rdp = true;
+    }
+}
+
+/// A TPKT carrying an X.224 Connection Request (RDP's first PDU on any port).
+fn looks_like_x224_cr(p: &[u8]) -> bool {
+    matches!(p, [3, 0, _, _, _, code, ..] if code & 0xf0 == 0xe0)
+}
+
+/// Analyse a whole file.
+pub fn analyze_file(
+    path: &Path,
+    options: Options,
+    progress: Option<Arc<AtomicU64>>,
+) -> Result<(ReadSummary, Analysis), OpenError> {
+    let mut analyzer = Analyzer::new(options);
+    let summary = capture::read_file(path, progress, &mut |f| analyzer.frame(f))?;
+    Ok((summary, analyzer.finish()))
+}

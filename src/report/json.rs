@@ -1,0 +1,104 @@
+//! The JSON report of CONTRACT.md: one object per input file, one per line.
+
+use super::FileReport;
+use crate::decode::Transport;
+use crate::diagnose::Verdict;
+use crate::timeline::Session;
+use crate::types::Timestamp;
+use serde::Serialize;
+use std::net::SocketAddr;
+
+/// `{"ip": ..., "port": ...}`.
+#[derive(Serialize)]
+struct Endpoint {
+    ip: String,
+    port: u16,
+}
+
+impl From<SocketAddr> for Endpoint {
+    fn from(a: SocketAddr) -> Self {
+        Endpoint {
+            ip: a.ip().to_string(),
+            port: a.port(),
+        }
+    }
+}
+
+/// `{"client": n, "server": n}`.
+#[derive(Serialize)]
+struct PerSide {
+    client: u64,
+    server: u64,
+}
+
+/// One SESSION object.
+#[derive(Serialize)]
+struct SessionJson<'a> {
+    id: u64,
+    transport: Transport,
+    client: Endpoint,
+    server: Endpoint,
+    first_frame: u64,
+    last_frame: u64,
+    start: Timestamp,
+    end: Timestamp,
+    duration_s: f64,
+    packets: PerSide,
+    bytes: PerSide,
+    conn_state: String,
+    history: String,
+    tcp: Option<serde_json::Value>,
+    rdp: Option<serde_json::Value>,
+    tls: Option<serde_json::Value>,
+    verdict: &'a Verdict,
+}
+
+#[derive(Serialize)]
+struct FileJson<'a> {
+    file: &'a str,
+    format: Option<crate::capture::Format>,
+    frames: u64,
+    warnings: &'a [String],
+    sessions: Vec<SessionJson<'a>>,
+}
+
+fn session_json<'a>(s: &'a Session, v: &'a Verdict) -> SessionJson<'a> {
+    SessionJson {
+        id: s.id,
+        transport: s.transport,
+        client: s.client.into(),
+        server: s.server.into(),
+        first_frame: s.first_frame,
+        last_frame: s.last_frame,
+        start: s.start,
+        end: s.end,
+        duration_s: (s.duration_s() * 1e6).round() / 1e6,
+        packets: PerSide {
+            client: s.packets[0],
+            server: s.packets[1],
+        },
+        bytes: PerSide {
+            client: s.bytes[0],
+            server: s.bytes[1],
+        },
+        conn_state: String::new(),
+        history: String::new(),
+        tcp: None,
+        rdp: None,
+        tls: None,
+        verdict: v,
+    }
+}
+
+/// The JSON line for one file (without the trailing newline).
+pub fn file_line(r: &FileReport) -> String {
+    let j = FileJson {
+        file: &r.file,
+        format: r.read.format,
+        frames: r.read.frames,
+        warnings: &r.warnings,
+        sessions: r.sessions.iter().map(|(s, v)| session_json(s, v)).collect(),
+    };
+    serde_json::to_string(&j)
+        .unwrap_or_else(|e| format!("{{\"file\":{:?},\"error\":{:?}}}", r.file, e.to_string()))
+}

@@ -1,0 +1,140 @@
+//! The text report: a summary first, then each failed session with its verdict, drop point and
+//! evidence, then the healthy ones in one line each. Colours only on a terminal.
+
+use super::FileReport;
+use crate::diagnose::{Cause, Verdict};
+use crate::timeline::Session;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Terminal styling (ANSI), or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Whether to emit ANSI colour codes.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn cause(&self, c: Cause) -> String {
+        let code = match c {
+            Cause::Healthy => "32",
+            Cause::IncompleteCapture => "33",
+            _ => "1;31",
+        };
+        self.paint(code, c.name())
+    }
+}
+
+fn endpoints(s: &Session) -> String {
+    format!("{} → {}", s.client, s.server)
+}
+
+/// Render the whole report for several files.
+pub fn render(reports: &[FileReport], style: Style) -> String {
+    let mut out = String::new();
+    let sessions: usize = reports.iter().map(|r| r.sessions.len()).sum();
+    let mut causes: BTreeMap<Cause, usize> = BTreeMap::new();
+    for r in reports {
+        for (_, v) in &r.sessions {
+            *causes.entry(v.cause).or_default() += 1;
+        }
+    }
+    let failed: usize = causes
+        .iter()
+        .filter(|(c, _)| c.is_failure())
+        .map(|(_, n)| *n)
+        .sum();
+    let _ = writeln!(
+        out,
+        "{} {} file(s), {} session(s), {} failed",
+        style.bold("rdpscope:"),
+        reports.len(),
+        sessions,
+        failed
+    );
+    for (c, n) in &causes {
+        let _ = writeln!(out, "  {:>5}  {}", n, style.cause(*c));
+    }
+    for r in reports {
+        let _ = writeln!(out);
+        let fmt = r.read.format.map(|f| f.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{} ({}{}, {} frames, {} sessions)",
+            style.bold(&r.file),
+            fmt,
+            if r.read.gzip { ", gzip" } else { "" },
+            r.read.frames,
+            r.sessions.len()
+        );
+        for w in &r.warnings {
+            let _ = writeln!(out, "  warning: {w}");
+        }
+        for (s, v) in r.sessions.iter().filter(|(_, v)| v.cause.is_failure()) {
+            failed_session(&mut out, s, v, style);
+        }
+        let rest: Vec<_> = r
+            .sessions
+            .iter()
+            .filter(|(_, v)| !v.cause.is_failure())
+            .collect();
+        if !rest.is_empty() {
+            let _ = writeln!(out, "  other sessions:");
+        }
+        for (s, v) in rest {
+            let _ = writeln!(
+                out,
+                "    #{:<4} {}  {}  {:.3}s  {}/{} pkts  {}/{} bytes  {}",
+                s.id,
+                s.start,
+                endpoints(s),
+                s.duration_s(),
+                s.packets[0],
+                s.packets[1],
+                s.bytes[0],
+                s.bytes[1],
+                style.cause(v.cause)
+            );
+        }
+    }
+    out
+}
+
+fn failed_session(out: &mut String, s: &Session, v: &Verdict, style: Style) {
+    let _ = writeln!(
+        out,
+        "  #{} {}  {}  {:.3}s  {}",
+        s.id,
+        s.start,
+        endpoints(s),
+        s.duration_s(),
+        style.cause(v.cause)
+    );
+    let _ = writeln!(out, "      phase:     {}", v.phase);
+    if let Some(d) = v.drop_frame {
+        let _ = writeln!(out, "      drop:      frame {d}");
+    }
+    if !v.evidence_frames.is_empty() {
+        let ev: Vec<String> = v.evidence_frames.iter().map(|f| f.to_string()).collect();
+        let _ = writeln!(out, "      evidence:  frames {}", ev.join(", "));
+    }
+    let _ = writeln!(out, "      why:       {}", v.summary);
+    for (i, r) in v.remediation.iter().enumerate() {
+        let lead = if i == 0 {
+            "      fix:       "
+        } else {
+            "                 "
+        };
+        let _ = writeln!(out, "{lead}- {r}");
+    }
+}
