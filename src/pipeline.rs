@@ -169,6 +169,27 @@ impl Analyzer {
         );
     }
 
+    /// Frames fed so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// The sessions so far (finished and in progress), in order of first frame, for frontends
+    /// that show a capture while it is being read. Open ones have `open_at_end` set.
+    pub fn snapshot(&self) -> Vec<Session> {
+        let all = self.options.all;
+        let mut out: Vec<Session> = self.done.clone();
+        self.table.for_each(&mut |c: &Conn| {
+            if all || c.rdp {
+                let mut s = c.session.clone();
+                s.open_at_end = !c.closed;
+                out.push(s);
+            }
+        });
+        out.sort_by_key(|s| (s.first_frame, s.id));
+        out
+    }
+
     /// Finish: every connection still open is closed as "open at end of capture".
     pub fn finish(mut self) -> Analysis {
         let all = self.options.all;

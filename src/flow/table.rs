@@ -111,6 +111,13 @@ impl<V> Table<V> {
         }
     }
 
+    /// Visit every connection.
+    pub fn for_each(&self, f: &mut dyn FnMut(&V)) {
+        for (_, v) in self.map.values() {
+            f(v);
+        }
+    }
+
     /// Empty the table, handing every connection to `out`.
     pub fn drain(&mut self, out: &mut dyn FnMut(V)) {
         for (_, (_, v)) in self.map.drain() {

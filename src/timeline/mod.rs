@@ -83,6 +83,60 @@ pub enum EventKind {
     },
 }
 
+impl EventKind {
+    /// A one-line label for ladders and lists, e.g. `SYN`, `RST (TTL 61, usual 64)`.
+    pub fn label(&self) -> String {
+        match self {
+            EventKind::Syn { retry: false } => "SYN".into(),
+            EventKind::Syn { retry: true } => "SYN (retry)".into(),
+            EventKind::SynAck { retry: false } => "SYN, ACK".into(),
+            EventKind::SynAck { retry: true } => "SYN, ACK (retry)".into(),
+            EventKind::Established => "ACK (connected)".into(),
+            EventKind::Fin => "FIN".into(),
+            EventKind::Rst {
+                ttl,
+                usual_ttl,
+                with_data,
+                ..
+            } => {
+                let mut s = "RST".to_string();
+                if let Some(u) = usual_ttl {
+                    if u != ttl {
+                        s.push_str(&format!(" (TTL {ttl}, usual {u})"));
+                    }
+                }
+                if *with_data {
+                    s.push_str(" with data");
+                }
+                s
+            }
+            EventKind::Tcp(n) => format!("[{}]", n.name()),
+            EventKind::Gap { len } => format!("[{len} bytes missing]"),
+            EventKind::Icmp { kind, from } => format!("ICMP {} from {from}", kind.describe()),
+            EventKind::Data { bytes, segments } => {
+                format!("data: {bytes} bytes in {segments} segments")
+            }
+            EventKind::Malformed { layer, what } => format!("malformed {layer}: {what}"),
+        }
+    }
+
+    /// Whether this event is a problem worth jumping to (`n`/`N` in the TUI).
+    pub fn is_problem(&self) -> bool {
+        match self {
+            EventKind::Rst { .. }
+            | EventKind::Icmp { .. }
+            | EventKind::Gap { .. }
+            | EventKind::Malformed { .. } => true,
+            EventKind::Syn { retry } | EventKind::SynAck { retry } => *retry,
+            EventKind::Tcp(n) => !matches!(
+                n,
+                TcpNote::CaptureDuplicate | TcpNote::SpuriousRetransmission | TcpNote::KeepAlive
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// TCP analysis findings worth a timeline entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TcpNote {

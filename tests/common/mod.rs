@@ -1,6 +1,11 @@
 //! Shared helpers for the integration tests: the shared corpus, and a small pcap writer.
 #![allow(dead_code)]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 pub mod pcapgen;
 
