@@ -83,3 +83,6 @@ impl std::error::Error for ProtoError {}
 
 /// The result of a parser: the rest of the input and the value, or why there is no value.
 pub type PResult<'a, T> = Result<(&'a [u8], T), ProtoError>;
+
+pub mod tls;
+pub mod x509;
