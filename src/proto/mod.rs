@@ -7,6 +7,9 @@
 
 use std::fmt;
 
+pub mod gcc;
+pub mod keyboard;
+pub mod mcs;
 pub mod tpkt;
 mod wire;
 pub mod x224;
