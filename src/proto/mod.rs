@@ -7,9 +7,11 @@
 
 use std::fmt;
 
+pub mod errinfo;
 pub mod gcc;
 pub mod keyboard;
 pub mod mcs;
+pub mod share;
 pub mod tpkt;
 mod wire;
 pub mod x224;
