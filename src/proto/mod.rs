@@ -11,6 +11,7 @@ pub mod errinfo;
 pub mod gcc;
 pub mod keyboard;
 pub mod mcs;
+pub mod rdpeudp;
 pub mod share;
 pub mod tpkt;
 mod wire;
