@@ -7,6 +7,16 @@
 
 use std::fmt;
 
+pub mod errinfo;
+pub mod gcc;
+pub mod keyboard;
+pub mod mcs;
+pub mod rdpeudp;
+pub mod share;
+pub mod tpkt;
+mod wire;
+pub mod x224;
+
 /// The protocol layer a parse error belongs to, named in user-facing warnings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layer {
