@@ -6,6 +6,7 @@
 //! the least; the first that fires wins.
 
 mod facts;
+mod remedy;
 mod rules;
 mod verdict;
 

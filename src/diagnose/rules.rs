@@ -1,14 +1,47 @@
-//! The rules, most specific first.
+//! The rules, most specific first. Each is a pure function of the session and its facts that
+//! returns a verdict with the frames it used, or nothing.
 
+use super::facts::AlertSeen;
+use super::remedy;
 use super::{Cause, Facts, Phase, Verdict};
+use crate::proto::tls::{self, AlertDescription, AlertLevel};
 use crate::timeline::{EventKind, Session};
+use crate::types::{Direction, FrameNo};
+
+type Rule = fn(&Session, &Facts<'_>) -> Option<Verdict>;
+
+/// Server payload after which a session counts as up and running (bytes of TLS records or of
+/// TPKT PDUs): a first screen update is far larger than any handshake or CredSSP message.
+const ACTIVE_BYTES: u64 = 16 * 1024;
+/// Silence from the server after which it counts as unresponsive (seconds).
+const UNRESPONSIVE_S: f64 = 5.0;
+/// Silence from a peer after which the path counts as dead (seconds).
+const SILENT_S: f64 = 3.0;
 
 /// Run the rules in order; the first that fires gives the verdict.
-pub fn run(s: &Session, f: &Facts) -> Verdict {
-    let rules: [fn(&Session, &Facts) -> Option<Verdict>; 4] =
-        [icmp_unreachable, port_closed, no_answer, reset_mid_session];
+pub fn run(s: &Session, f: &Facts<'_>) -> Verdict {
+    let rules: [Rule; 15] = [
+        icmp_unreachable,
+        port_closed,
+        no_answer,
+        negotiation_failure,
+        tls_alert,
+        certificate_rejected,
+        nla_failed,
+        mtu_blackhole,
+        link_timeout,
+        zero_window_stall,
+        server_disconnected,
+        reset_mid_session,
+        server_unresponsive,
+        loss_burst,
+        negotiation_abandoned,
+    ];
     for rule in rules {
-        if let Some(v) = rule(s, f) {
+        if let Some(mut v) = rule(s, f) {
+            v.in_progress = s.open_at_end && !v.cause.is_failure();
+            v.evidence_frames.sort_unstable();
+            v.evidence_frames.dedup();
             return v;
         }
     }
@@ -18,10 +51,10 @@ pub fn run(s: &Session, f: &Facts) -> Verdict {
 fn verdict(
     cause: Cause,
     phase: Phase,
-    drop: Option<u64>,
-    evidence: Vec<u64>,
+    drop: Option<FrameNo>,
+    evidence: Vec<FrameNo>,
     summary: String,
-    fixes: &[&str],
+    confidence: f32,
 ) -> Verdict {
     Verdict {
         cause,
@@ -29,18 +62,86 @@ fn verdict(
         drop_frame: drop,
         evidence_frames: evidence,
         summary,
-        remediation: fixes.iter().map(|s| s.to_string()).collect(),
-        confidence: 0.9,
+        remediation: remedy::steps(cause),
+        confidence,
         in_progress: false,
     }
 }
 
-const FIREWALL_FIXES: &[&str] = &[
-    "Allow TCP 3389 (and UDP 3389 for RDP-UDP) from the client's network to the server on every firewall and security group on the path, including the VPN's access policy.",
-    "Check that the server's address is right and that the Remote Desktop service is running and listening (netstat -an | findstr 3389 on the server).",
-];
+/// How far the connection sequence got by frame `at` (inclusive).
+pub fn phase_at(s: &Session, f: &Facts<'_>, at: FrameNo) -> Phase {
+    let before = |x: Option<FrameNo>| x.is_some_and(|x| x <= at);
+    if !before(f.established) && !f.any_data_before(s, at) {
+        return Phase::TcpConnect;
+    }
+    let Some((cc, confirm)) = f.x224_confirm.filter(|(fr, _)| *fr <= at) else {
+        // No confirm yet: negotiating, unless the capture started after it (mid-stream TLS).
+        if f.client_hello.is_some_and(|(fr, _)| fr <= at) && f.x224_request.is_none() {
+            return tls_phase(s, f, at);
+        }
+        return Phase::X224Negotiation;
+    };
+    if confirm.failure().is_some() {
+        return Phase::X224Negotiation;
+    }
+    let uses_tls = confirm.selected().is_some_and(|p| p.0 != 0);
+    if uses_tls {
+        if f.client_hello.is_none_or(|(fr, _)| fr > at) && cc <= at {
+            return Phase::X224Negotiation;
+        }
+        return tls_phase(s, f, at);
+    }
+    // Standard RDP security: MCS connect, then the session.
+    match f.mcs_response {
+        Some((fr, true)) if fr <= at => {
+            if server_bytes_until(s, at) >= ACTIVE_BYTES {
+                Phase::Active
+            } else {
+                Phase::McsConnect
+            }
+        }
+        _ => {
+            if before(f.mcs_initial) {
+                Phase::McsConnect
+            } else {
+                Phase::X224Negotiation
+            }
+        }
+    }
+}
 
-fn icmp_unreachable(s: &Session, f: &Facts) -> Option<Verdict> {
+fn tls_phase(s: &Session, f: &Facts<'_>, at: FrameNo) -> Phase {
+    match f.tls_done() {
+        Some(done) if done <= at => {
+            let client_records = f.app_data.client.iter().filter(|(fr, _)| *fr <= at).count();
+            if server_bytes_until(s, at) >= ACTIVE_BYTES {
+                Phase::Active
+            } else if f.nla_selected() && client_records <= 3 {
+                Phase::Nla
+            } else {
+                Phase::McsConnect
+            }
+        }
+        _ => Phase::TlsHandshake,
+    }
+}
+
+/// Server TLS application bytes up to a frame (from the remembered records; a bulk transfer
+/// beyond them counts as large).
+fn server_bytes_until(s: &Session, at: FrameNo) -> u64 {
+    let _ = s;
+    let _ = at;
+    0
+}
+
+impl Facts<'_> {
+    fn any_data_before(&self, s: &Session, at: FrameNo) -> bool {
+        s.first_payload.client.is_some_and(|(f, _)| f <= at)
+            || s.first_payload.server.is_some_and(|(f, _)| f <= at)
+    }
+}
+
+fn icmp_unreachable(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     if f.established.is_some() {
         return None;
     }
@@ -51,32 +152,31 @@ fn icmp_unreachable(s: &Session, f: &Facts) -> Option<Verdict> {
     let who = if *from == s.server.ip() {
         "the server itself".to_string()
     } else {
-        format!("{from}")
+        format!("{from} (a router or firewall on the path)")
     };
     let mut evidence: Vec<u64> = f.syns.clone();
     evidence.extend(f.icmp.iter().map(|(fr, _)| *fr));
-    evidence.sort_unstable();
     Some(verdict(
         Cause::IcmpUnreachable,
         Phase::TcpConnect,
         Some(frame),
         evidence,
         format!(
-            "The connection to {} was refused by ICMP \"{}\" from {} at frame {}.",
+            "The connection to {} was refused with ICMP \"{}\" from {} at frame {}.",
             s.server,
             kind.describe(),
             who,
             frame
         ),
-        FIREWALL_FIXES,
+        0.95,
     ))
 }
 
-fn port_closed(s: &Session, f: &Facts) -> Option<Verdict> {
-    if f.established.is_some() || !f.synacks.is_empty() {
+fn port_closed(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    if f.established.is_some() || !f.synacks.is_empty() || f.syns.is_empty() {
         return None;
     }
-    let rst = f.rst[1]?;
+    let (rst, _) = f.rst.server?;
     let mut evidence = f.syns.clone();
     evidence.push(rst);
     Some(verdict(
@@ -85,19 +185,16 @@ fn port_closed(s: &Session, f: &Facts) -> Option<Verdict> {
         Some(rst),
         evidence,
         format!(
-            "{} answered the SYN with a TCP reset at frame {}: nothing accepts connections on port {} there (service stopped, or a firewall rejecting).",
+            "{} answered the SYN with a TCP reset at frame {}: nothing accepts connections on port {} there (service stopped, or a firewall rejecting with RST).",
             s.server.ip(),
             rst,
             s.server.port()
         ),
-        &[
-            "Start the Remote Desktop service on the server (services.msc: Remote Desktop Services) and check it listens on this port.",
-            "If a firewall rejects with RST, allow TCP 3389 from the client's network.",
-        ],
+        0.95,
     ))
 }
 
-fn no_answer(s: &Session, f: &Facts) -> Option<Verdict> {
+fn no_answer(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     if f.syns.is_empty() || !f.synacks.is_empty() || s.packets[1] > 0 || !f.icmp.is_empty() {
         return None;
     }
@@ -113,49 +210,703 @@ fn no_answer(s: &Session, f: &Facts) -> Option<Verdict> {
             s.server,
             s.duration_s()
         ),
-        FIREWALL_FIXES,
+        0.9,
     ))
 }
 
-fn reset_mid_session(s: &Session, f: &Facts) -> Option<Verdict> {
-    f.established?;
-    let (frame, side) = match (f.rst[0], f.rst[1]) {
-        (_, Some(r)) if f.fin[0].is_none() => (r, "server"),
-        _ => return None,
+fn negotiation_failure(_s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    let (cc, confirm) = f.x224_confirm?;
+    let mut evidence = vec![cc];
+    if let Some((cr, _)) = f.x224_request {
+        evidence.push(cr);
+    }
+    let (requested, selected) = f.protocols();
+    if let Some(code) = confirm.failure() {
+        return Some(verdict(
+            Cause::NegotiationFailure,
+            Phase::X224Negotiation,
+            Some(cc),
+            evidence,
+            format!(
+                "The server refused the RDP negotiation with RDP_NEG_FAILURE {} at frame {cc}; the client asked for {}.",
+                code.name(),
+                requested
+                    .map(|p| p.names().join("+"))
+                    .unwrap_or_else(|| "standard RDP security".into())
+            ),
+            0.95,
+        ));
+    }
+    // Nothing came after the confirm: no TLS, no MCS; someone closed.
+    let next_step = f.client_hello.map(|(fr, _)| fr).or(f.mcs_initial);
+    if next_step.is_some() {
+        return None;
+    }
+    let selected = selected?;
+    let close_c = f.first_close(Direction::ClientToServer, cc);
+    let close_s = f.first_close(Direction::ServerToClient, cc);
+    let mcs_dpu = f.mcs_disconnect.map(|(fr, _, _)| fr);
+    let closer = [close_c, close_s, mcs_dpu].into_iter().flatten().min()?;
+    evidence.push(closer);
+    let requested_p = requested.unwrap_or_default();
+    let summary = if requested_p.0 != 0 && selected.0 == 0 {
+        format!(
+            "The client asked for {} but the server selected standard RDP security at frame {cc}; the connection was closed at frame {closer} without going further.",
+            requested_p.names().join("+")
+        )
+    } else if requested.is_none() || requested_p.0 == 0 {
+        format!(
+            "The client offered only standard RDP security and the server ended the connection at frame {closer} right after its confirm (frame {cc}): the server requires TLS or NLA."
+        )
+    } else {
+        format!(
+            "The negotiation ended at frame {closer} right after the server's confirm (frame {cc}, selected {})",
+            selected.names().join("+")
+        )
     };
     Some(verdict(
+        Cause::NegotiationFailure,
+        Phase::X224Negotiation,
+        Some(cc),
+        evidence,
+        summary,
+        0.8,
+    ))
+}
+
+fn is_cert_alert(d: AlertDescription) -> bool {
+    matches!(
+        d,
+        AlertDescription::BadCertificate
+            | AlertDescription::CertificateExpired
+            | AlertDescription::UnknownCa
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::CertificateRevoked
+    )
+}
+
+fn tls_alert(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    let done = f.tls_done();
+    let alert = f.alerts.iter().find(|a| match a.plain {
+        Some((level, d)) => {
+            (level == AlertLevel::Fatal || done.is_none_or(|x| a.frame < x))
+                && d != AlertDescription::CloseNotify
+                && d != AlertDescription::UserCanceled
+                && done.is_none_or(|x| a.frame <= x)
+        }
+        None => false,
+    })?;
+    let (_, desc) = alert.plain?;
+    let mut evidence = vec![alert.frame];
+    if let Some((ch, _)) = f.client_hello {
+        evidence.push(ch);
+    }
+    if let Some((sh, _, _)) = f.server_hello {
+        evidence.push(sh);
+    }
+    let who = alert.dir.sender();
+    let hello_ver = f.client_hello.map(|(_, ch)| ch);
+    let server_ver = f.server_hello.map(|(_, v, _)| v);
+    let offered_versions = hello_ver.map(offered_versions).unwrap_or_default();
+    let version_rejected =
+        server_ver.is_some_and(|v| !offered_versions.is_empty() && !offered_versions.contains(&v));
+    let (cause, summary) = if desc == AlertDescription::ProtocolVersion || version_rejected {
+        let offered: Vec<String> = offered_versions
+            .iter()
+            .map(|v| tls::version_name(*v))
+            .collect();
+        let summary = match server_ver {
+            Some(v) => format!(
+                "The server chose {} (frame {}) which the client does not accept (it offered {}); the {who} ended the handshake with alert {desc} at frame {}.",
+                tls::version_name(v),
+                f.server_hello.map(|x| x.0).unwrap_or_default(),
+                offered.join(", "),
+                alert.frame
+            ),
+            None => format!(
+                "No TLS version acceptable to both sides: the client offered {}; the {who} answered with alert {desc} at frame {}.",
+                offered.join(", "),
+                alert.frame
+            ),
+        };
+        (Cause::TlsVersionMismatch, summary)
+    } else if matches!(
+        desc,
+        AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity
+    ) && f.server_hello.is_none()
+    {
+        let n = f
+            .client_hello
+            .map(|(_, ch)| {
+                ch.cipher_suites
+                    .iter()
+                    .filter(|c| !tls::is_grease(**c))
+                    .count()
+            })
+            .unwrap_or(0);
+        (
+            Cause::TlsCipherMismatch,
+            format!(
+                "No cipher suite acceptable to both sides: the client offered {n} suites and the {who} refused them all with alert {desc} at frame {}.",
+                alert.frame
+            ),
+        )
+    } else if is_cert_alert(desc) && alert.dir == Direction::ClientToServer {
+        if let Some((cf, _)) = f.certificate {
+            evidence.push(cf);
+        }
+        (
+            Cause::CertificateRejected,
+            format!(
+                "The client refused the server's certificate with alert {desc} at frame {}{}.",
+                alert.frame,
+                cert_reasons(s, f)
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+        )
+    } else {
+        (
+            Cause::TlsAlert,
+            format!(
+                "The {who} ended the TLS handshake with fatal alert {desc} at frame {}.",
+                alert.frame
+            ),
+        )
+    };
+    Some(verdict(
+        cause,
+        Phase::TlsHandshake,
+        Some(alert.frame),
+        evidence,
+        summary,
+        0.9,
+    ))
+}
+
+/// The TLS versions a ClientHello accepts: supported_versions, or legacy_version and below.
+fn offered_versions(ch: &tls::ClientHello) -> Vec<u16> {
+    let sv: Vec<u16> = ch
+        .supported_versions
+        .iter()
+        .copied()
+        .filter(|v| !tls::is_grease(*v))
+        .collect();
+    if !sv.is_empty() {
+        return sv;
+    }
+    (0x0300..=ch.legacy_version.min(0x0303)).collect()
+}
+
+/// What is wrong with the server certificate at capture time, as seen on the wire.
+fn cert_reasons(s: &Session, f: &Facts<'_>) -> Option<String> {
+    let (_, chain) = f.certificate?;
+    let leaf = chain.first()?;
+    let now = s.start.secs();
+    let mut reasons = Vec::new();
+    match leaf.validity_at(now) {
+        crate::proto::tls::Validity::Expired => reasons.push(format!(
+            "it expired on {} (before the capture)",
+            crate::types::Timestamp::from_parts(leaf.not_after, 0)
+                .rfc3339()
+                .get(..10)
+                .unwrap_or("?")
+        )),
+        crate::proto::tls::Validity::NotYetValid => reasons.push("it is not valid yet".to_string()),
+        crate::proto::tls::Validity::Valid => {}
+    }
+    if leaf.self_signed {
+        reasons.push(format!("it is self-signed ({})", leaf.subject));
+    }
+    let sni = f.client_hello.and_then(|(_, ch)| ch.sni.clone());
+    let target = sni.clone().unwrap_or_else(|| s.server.ip().to_string());
+    if !leaf.matches_name(&target) {
+        reasons.push(format!(
+            "its names ({}) do not match {}",
+            cert_names(leaf),
+            target
+        ));
+    }
+    if reasons.is_empty() {
+        reasons.push(format!(
+            "issued by {} which the client does not trust, or rejected by policy",
+            leaf.issuer
+        ));
+    }
+    Some(reasons.join("; "))
+}
+
+fn cert_names(c: &tls::CertInfo) -> String {
+    let mut names: Vec<String> = c.common_names.clone();
+    names.extend(c.san_dns.iter().cloned());
+    names.extend(c.san_ip.iter().map(|i| i.to_string()));
+    names.dedup();
+    names.join(", ")
+}
+
+fn certificate_rejected(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    let done = f.tls_done()?;
+    // The client's first record after the handshake is an (encrypted) alert: it never sent data.
+    let alert: &AlertSeen = f
+        .alerts
+        .iter()
+        .find(|a| a.dir == Direction::ClientToServer && a.frame >= done)?;
+    if f.app_data
+        .client
+        .iter()
+        .any(|(fr, _)| *fr < alert.frame && !f.is_tls13_finished(*fr))
+    {
+        return None;
+    }
+    // Only if the server had not closed first.
+    if f.first_close(Direction::ServerToClient, 0)
+        .is_some_and(|x| x < alert.frame)
+    {
+        return None;
+    }
+    let mut evidence = vec![alert.frame, done];
+    if let Some((cf, _)) = f.certificate {
+        evidence.push(cf);
+    }
+    if let Some(fin) = f.fin.client.map(|(fr, _)| fr) {
+        evidence.push(fin);
+    }
+    let reason = cert_reasons(s, f);
+    Some(verdict(
+        Cause::CertificateRejected,
+        Phase::TlsHandshake,
+        Some(alert.frame),
+        evidence,
+        format!(
+            "The client closed TLS with an alert at frame {} right after the handshake, before sending any data: it refused the server certificate{}.",
+            alert.frame,
+            reason.map(|r| format!(" ({r})")).unwrap_or_default()
+        ),
+        if f.certificate.is_some() { 0.85 } else { 0.6 },
+    ))
+}
+
+impl Facts<'_> {
+    /// In TLS 1.3 the client's first application-data record is its Finished.
+    fn is_tls13_finished(&self, frame: FrameNo) -> bool {
+        self.is_tls13() && self.tls_done() == Some(frame)
+    }
+}
+
+fn nla_failed(_s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    if !f.nla_selected() {
+        return None;
+    }
+    let done = f.tls_done()?;
+    let client_records = f.app_data.client.len();
+    let server_records = f.app_data.server.len();
+    let server_close = f.first_close(Direction::ServerToClient, done)?;
+    let client_close = f.first_close(Direction::ClientToServer, done);
+    if client_close.is_some_and(|c| c < server_close) {
+        return None;
+    }
+    // CredSSP is a handful of small records; an MCS-sized exchange means NLA succeeded.
+    let server_bytes: u64 = f.app_data.server.iter().map(|(_, l)| u64::from(*l)).sum();
+    if client_records == 0 || client_records > 6 || server_records > 5 || server_bytes > 8_000 {
+        return None;
+    }
+    let mut evidence: Vec<FrameNo> = f.app_data.client.iter().map(|(fr, _)| *fr).collect();
+    evidence.extend(f.app_data.server.iter().map(|(fr, _)| *fr));
+    evidence.push(server_close);
+    Some(verdict(
+        Cause::NlaFailed,
+        Phase::Nla,
+        Some(server_close),
+        evidence,
+        format!(
+            "TLS came up, then after {} CredSSP round trip(s) the server closed the connection at frame {server_close}: Network Level Authentication failed (wrong user name or password, locked or expired account, or a CredSSP policy mismatch).",
+            client_records.min(server_records + 1)
+        ),
+        0.8,
+    ))
+}
+
+fn server_disconnected(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    let start = f.tls_done().or(f.mcs_response.map(|(fr, _)| fr))?;
+    let server_close = f
+        .mcs_disconnect
+        .filter(|(_, d, _)| *d == Direction::ServerToClient)
+        .map(|(fr, _, _)| fr)
+        .into_iter()
+        .chain(f.first_close(Direction::ServerToClient, start))
+        .min()?;
+    if f.first_close(Direction::ClientToServer, start)
+        .is_some_and(|c| c < server_close)
+    {
+        return None;
+    }
+    // A bare RST is the reset rule's business.
+    let rst_only = f.rst.server.map(|(fr, _)| fr) == Some(server_close)
+        && f.mcs_disconnect.is_none()
+        && f.fin.server.map(|(fr, _)| fr) != Some(server_close);
+    if rst_only {
+        return None;
+    }
+    let phase = phase_at(s, f, server_close);
+    let mut evidence = vec![server_close];
+    let how =
+        if let Some((fr, _, reason)) = f.mcs_disconnect.filter(|(fr, _, _)| *fr == server_close) {
+            evidence.push(fr);
+            format!("an MCS Disconnect Provider Ultimatum ({reason})")
+        } else if f.alerts.iter().any(|a| a.frame == server_close) {
+            "a TLS alert (close_notify) and FIN".to_string()
+        } else {
+            "a FIN".to_string()
+        };
+    let info = f
+        .error_info
+        .map(|(fr, code, name)| {
+            evidence.push(fr);
+            format!(" after Set Error Info {name} (0x{code:x}, frame {fr})")
+        })
+        .unwrap_or_default();
+    Some(verdict(
+        Cause::ServerDisconnected,
+        phase,
+        Some(server_close),
+        evidence,
+        format!(
+            "The server ended the established session with {how} at frame {server_close}{info}, {:.1} s into it.",
+            s.events
+                .iter()
+                .find(|e| e.frame == server_close)
+                .map(|e| e.ts.since(s.start))
+                .unwrap_or(0.0)
+        ),
+        0.8,
+    ))
+}
+
+fn reset_mid_session(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    f.established.or(f.x224_request.map(|(fr, _)| fr))?;
+    // The first RST, from either side.
+    let (frame, idx, dir) = [
+        f.rst
+            .client
+            .map(|(fr, i)| (fr, i, Direction::ClientToServer)),
+        f.rst
+            .server
+            .map(|(fr, i)| (fr, i, Direction::ServerToClient)),
+    ]
+    .into_iter()
+    .flatten()
+    .min_by_key(|x| x.0)?;
+    // An orderly close started before the RST: the Windows FIN→RST pattern, or a user
+    // disconnect (client close_notify + FIN, then the client's RST) — not a failure.
+    let closing_before = [Direction::ClientToServer, Direction::ServerToClient]
+        .into_iter()
+        .filter_map(|d| {
+            let alert = f
+                .alerts
+                .iter()
+                .find(|a| a.dir == d && a.plain.is_none())
+                .map(|a| a.frame);
+            let fin = f.fin.get(d).map(|(fr, _)| fr);
+            [alert, fin].into_iter().flatten().min()
+        })
+        .any(|c| c < frame);
+    if closing_before {
+        return None;
+    }
+    let EventKind::Rst {
+        ttl,
+        usual_ttl,
+        ip_id,
+        ..
+    } = &s.events.get(idx)?.kind
+    else {
+        return None;
+    };
+    let forged = usual_ttl.is_some_and(|u| u != *ttl);
+    let phase = phase_at(s, f, frame);
+    let from = if dir == Direction::ServerToClient {
+        format!("from the server's address {}", s.server.ip())
+    } else {
+        format!("from the client's address {}", s.client.ip())
+    };
+    let forged_note = match (forged, usual_ttl) {
+        (true, Some(u)) => format!(
+            "; its TTL {ttl} differs from the {} usual {u}, so a middlebox likely forged it",
+            dir.sender()
+        ),
+        _ => String::new(),
+    };
+    let _ = ip_id;
+    Some(verdict(
         Cause::ResetMidSession,
-        Phase::Active,
+        phase,
         Some(frame),
         vec![frame],
         format!(
-            "A TCP reset sent as the {side} ({}) at frame {frame} killed the established session.",
-            s.server
+            "A TCP reset {from} at frame {frame} killed the session ({} phase){forged_note}.",
+            phase.name()
         ),
-        &[
-            "Look for a middlebox (firewall, IPS, load balancer) with a short idle timeout or a reset policy on the path; compare the RST's TTL with the server's packets.",
-        ],
+        if forged { 0.9 } else { 0.8 },
     ))
 }
 
-fn fallback(s: &Session, f: &Facts) -> Verdict {
-    let phase = if f.established.is_some() {
-        Phase::Active
+fn server_unresponsive(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    f.established?;
+    let (c_last, c_ts) = s.last_payload.client?;
+    let server_last = s.last_payload.server;
+    // The server still answers at the TCP level after the client's last request.
+    let (srv_pkt, _) = s.last_packet.server?;
+    if srv_pkt <= c_last {
+        return None;
+    }
+    let silent_since = server_last.map(|(_, t)| t).unwrap_or(s.start);
+    let silence = s.end.since(silent_since.max(c_ts));
+    if silence < UNRESPONSIVE_S {
+        return None;
+    }
+    // The client was waiting for an answer: its last payload came after the server's.
+    if server_last.is_some_and(|(fr, _)| fr > c_last) {
+        return None;
+    }
+    let drop = server_last
+        .map(|(fr, _)| fr)
+        .or(s.first_payload.client.map(|(fr, _)| fr))?;
+    let phase = phase_at(s, f, c_last);
+    Some(verdict(
+        Cause::ServerUnresponsive,
+        phase,
+        Some(drop),
+        vec![drop, c_last, srv_pkt],
+        format!(
+            "The server's TCP stack kept acknowledging (last at frame {srv_pkt}) but the RDP server sent nothing for {silence:.1} s after the client's data at frame {c_last}: the RDP service is hung or overloaded."
+        ),
+        0.75,
+    ))
+}
+
+fn link_timeout(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    f.established?;
+    // One side kept sending (retransmissions, keep-alives) after the other went silent.
+    let (s_last, s_ts) = s.last_packet.server?;
+    let (c_last, c_ts) = s.last_packet.client?;
+    let (talker, last_silent_ts) = if c_last > s_last {
+        (Direction::ClientToServer, s_ts)
     } else {
-        Phase::TcpConnect
+        (Direction::ServerToClient, c_ts)
     };
-    let (cause, summary) = if f.syns.is_empty() && f.established.is_none() {
+    let talker_end = if talker == Direction::ClientToServer {
+        c_ts
+    } else {
+        s_ts
+    };
+    if talker_end.since(last_silent_ts) < SILENT_S {
+        return None;
+    }
+    // Evidence of trying: retransmissions or keep-alives after the silence began.
+    let tries: Vec<FrameNo> = f
+        .retransmissions
+        .iter()
+        .chain(f.keep_alives.get(talker).iter())
+        .copied()
+        .filter(|fr| *fr > s_last.min(c_last))
+        .collect();
+    if tries.len() < 2 {
+        return None;
+    }
+    // The first frame of the talker after the peer's last one: the start of the silence.
+    let silent_from = if talker == Direction::ClientToServer {
+        s_last
+    } else {
+        c_last
+    };
+    let drop = s
+        .events
+        .iter()
+        .filter(|e| e.dir == Some(talker) && e.frame > silent_from)
+        .map(|e| e.frame)
+        .chain(tries.iter().copied())
+        .min()?;
+    let mut evidence = tries.clone();
+    evidence.push(drop);
+    if let Some((r, _)) = f.rst.get(talker) {
+        evidence.push(*r);
+    }
+    let phase = phase_at(s, f, drop);
+    Some(verdict(
+        Cause::LinkTimeout,
+        phase,
+        Some(drop),
+        evidence,
+        format!(
+            "The path went silent: from frame {drop} the {} sent {} retransmissions/keep-alives over {:.1} s and nothing came back until it gave up.",
+            talker.sender(),
+            tries.len(),
+            talker_end.since(last_silent_ts)
+        ),
+        0.75,
+    ))
+}
+
+fn mtu_blackhole(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    f.established?;
+    // A hole in one direction that never fills, while the receiver keeps asking for it.
+    for sender in [Direction::ServerToClient, Direction::ClientToServer] {
+        let receiver = sender.reverse();
+        let lost = f.lost_segments.get(sender);
+        let dups = f.dup_acks.get(receiver);
+        let Some(first_lost) = lost.first().copied() else {
+            continue;
+        };
+        let asks: Vec<FrameNo> = dups.iter().copied().filter(|d| *d >= first_lost).collect();
+        if asks.len() < 3 {
+            continue;
+        }
+        // Stalled: the session ends without a normal close after the hole.
+        let recovered = f.retransmissions.iter().any(|r| *r > first_lost)
+            && s.last_payload
+                .get(sender)
+                .is_some_and(|(fr, _)| fr > *asks.last().unwrap_or(&0));
+        if recovered {
+            continue;
+        }
+        let drop = first_lost.min(asks.first().copied().unwrap_or(first_lost));
+        let mut evidence = vec![first_lost];
+        evidence.extend(asks.iter().take(8));
+        let phase = phase_at(s, f, drop);
+        return Some(verdict(
+            Cause::MtuBlackhole,
+            phase,
+            Some(drop),
+            evidence,
+            format!(
+                "A {}-to-{} segment went missing at frame {first_lost} and never arrived although the {} asked for it {} times while smaller packets kept passing: full-size packets are being dropped (path MTU black hole).",
+                sender.sender(),
+                receiver.sender(),
+                receiver.sender(),
+                asks.len()
+            ),
+            0.7,
+        ));
+    }
+    None
+}
+
+fn zero_window_stall(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    for d in [Direction::ServerToClient, Direction::ClientToServer] {
+        let zw = f.zero_windows.get(d);
+        let Some(first) = zw.first().copied() else {
+            continue;
+        };
+        // Stalled: no payload from the other side after the zero window for a while.
+        let other = d.reverse();
+        let resumed = s
+            .last_payload
+            .get(other)
+            .is_some_and(|(fr, _)| fr > *zw.last().unwrap_or(&first));
+        if resumed || s.end.since(s.start) < 1.0 {
+            continue;
+        }
+        let phase = phase_at(s, f, first);
+        return Some(verdict(
+            Cause::ZeroWindowStall,
+            phase,
+            Some(first),
+            zw.iter().take(8).copied().collect(),
+            format!(
+                "The {} advertised a zero receive window at frame {first} and never reopened it: the {} application stopped reading.",
+                d.sender(),
+                d.sender()
+            ),
+            0.75,
+        ));
+    }
+    None
+}
+
+fn loss_burst(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    f.established?;
+    if f.retransmissions.len() < 3 {
+        return None;
+    }
+    // A burst at the end: the last retransmissions come after the last payload exchange of
+    // the peer, i.e. the session broke on them.
+    let last_retx = *f.retransmissions.last()?;
+    let first_in_burst = f
+        .retransmissions
+        .iter()
+        .rev()
+        .take_while(|r| **r + 200 > last_retx)
+        .last()
+        .copied()?;
+    let burst: Vec<FrameNo> = f
+        .retransmissions
+        .iter()
+        .copied()
+        .filter(|r| *r >= first_in_burst)
+        .collect();
+    let ended_badly = s.open_at_end || f.rst.client.is_some() || f.rst.server.is_some();
+    let recovered = s
+        .last_payload
+        .server
+        .is_some_and(|(fr, _)| fr > last_retx + 20);
+    if burst.len() < 3 || !ended_badly || recovered {
+        return None;
+    }
+    let phase = phase_at(s, f, first_in_burst);
+    Some(verdict(
+        Cause::LossBurst,
+        phase,
+        Some(first_in_burst),
+        burst.iter().take(12).copied().collect(),
+        format!(
+            "A burst of {} retransmissions from frame {first_in_burst} broke the session: packets were lost on the path.",
+            burst.len()
+        ),
+        0.6,
+    ))
+}
+
+/// The client asked for RDP and the connection ended before the server even confirmed.
+fn negotiation_abandoned(_s: &Session, _f: &Facts<'_>) -> Option<Verdict> {
+    None
+}
+
+fn fallback(s: &Session, f: &Facts<'_>) -> Verdict {
+    let last = s.last_frame;
+    let started = !f.syns.is_empty() || f.x224_request.is_some();
+    let phase = if s.open_at_end {
+        phase_at(s, f, last)
+    } else if f.established.is_some() || f.x224_request.is_some() {
+        Phase::Teardown
+    } else {
+        phase_at(s, f, last)
+    };
+    let (cause, summary) = if !started {
         (
             Cause::IncompleteCapture,
-            "The capture does not show the start of this connection; not enough to tell why it ended.".to_string(),
+            "The capture starts after this connection was set up and shows no failure; not enough to tell how it began.".to_string(),
+        )
+    } else if s.open_at_end {
+        (
+            Cause::Healthy,
+            format!(
+                "The session to {} was still running when the capture ended ({} phase).",
+                s.server,
+                phase.name()
+            ),
         )
     } else {
         (
             Cause::Healthy,
-            format!("The connection to {} shows no failure.", s.server),
+            format!(
+                "The session to {} ended normally after {:.1} s.",
+                s.server,
+                s.duration_s()
+            ),
         )
     };
-    let mut v = verdict(cause, phase, None, Vec::new(), summary, &[]);
+    let mut v = verdict(cause, phase, None, Vec::new(), summary, 0.7);
     v.in_progress = s.open_at_end;
     v
 }
