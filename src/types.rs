@@ -13,7 +13,10 @@ pub struct Timestamp(pub i64);
 impl Timestamp {
     /// From seconds and nanoseconds.
     pub fn from_parts(secs: i64, nanos: u32) -> Self {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(i64::from(nanos)))
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(i64::from(nanos)),
+        )
     }
 
     /// Whole seconds since the epoch.

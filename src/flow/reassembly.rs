@@ -167,8 +167,12 @@ impl Reassembler {
             self.finish_end(seg.frame, sink);
             return;
         }
-        if !seg.is_empty() {
-            self.insert(data_seq, seg.payload, seg.frame, seg.ts, sink);
+        // Only captured bytes are inserted: a snap-length cut leaves a hole that is given up
+        // (as capture loss) once the receiver ACKs past it.
+        if !seg.payload.is_empty() {
+            let n = seg.payload.len().min(seg.len() as usize);
+            let bytes = seg.payload.get(..n).unwrap_or(&[]);
+            self.insert(data_seq, bytes, seg.frame, seg.ts, sink);
         }
         if seg.flags.fin() && self.fin.is_none() {
             self.fin = Some(data_seq.wrapping_add(seg.len()));
@@ -517,6 +521,7 @@ pub(crate) mod tests {
             window: 1000,
             options: TcpOptions::default(),
             payload,
+            payload_len: payload.len() as u32,
             ip_id: None,
             ttl: 64,
         }

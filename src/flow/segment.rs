@@ -167,8 +167,11 @@ pub struct TcpSegment<'a> {
     pub window: u16,
     /// Parsed options.
     pub options: TcpOptions,
-    /// TCP payload (what was captured of it).
+    /// TCP payload as captured; shorter than `payload_len` when the capture was truncated
+    /// (snap length).
     pub payload: &'a [u8],
+    /// TCP payload length on the wire, from the IP header (Wireshark's `tcp.len`).
+    pub payload_len: u32,
     /// IPv4 identification (None for IPv6 without a fragment header).
     pub ip_id: Option<u32>,
     /// IPv4 TTL or IPv6 hop limit.
@@ -176,14 +179,19 @@ pub struct TcpSegment<'a> {
 }
 
 impl TcpSegment<'_> {
-    /// Payload length in bytes (Wireshark's `tcp.len`), saturated to `u32`.
+    /// Payload length on the wire (Wireshark's `tcp.len`).
     pub fn len(&self) -> u32 {
-        u32::try_from(self.payload.len()).unwrap_or(u32::MAX)
+        self.payload_len
     }
 
-    /// True when the segment carries no payload.
+    /// True when the segment carries no payload on the wire.
     pub fn is_empty(&self) -> bool {
-        self.payload.is_empty()
+        self.payload_len == 0
+    }
+
+    /// True when the capture holds the whole payload.
+    pub fn is_complete(&self) -> bool {
+        u32::try_from(self.payload.len()).is_ok_and(|n| n >= self.payload_len)
     }
 
     /// Sequence space consumed: payload plus one for SYN and one for FIN (RFC 9293 §3.4).

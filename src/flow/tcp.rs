@@ -12,9 +12,9 @@
 //! * **Capture loss vs network loss**: a hole the receiver ACKs without any retransmission ever
 //!   filling it is capture loss (counted in `acked_unseen` and `capture_loss_bytes`).
 //!
-//! Where Wireshark tests a raw value against zero to mean "not seen yet" (`nextseq`,
-//! `maxseqtobeacked`) we use an explicit `Option`, so a stream crossing sequence number 0 is
-//! analysed like any other.
+//! Like Wireshark, raw sequence numbers of value 0 mean "not seen yet" for `nextseq`,
+//! `maxseqtobeacked` and `lastack` (this reproduces its flags on crafted captures that use
+//! sequence number 0; a real stream lands exactly on 0 once in 2^32 bytes).
 
 use crate::flow::reassembly::{Reassembler, ReassemblyStats, StreamSink, seq_gt, seq_lt};
 use crate::flow::segment::{TcpFlags, TcpSegment};
@@ -34,6 +34,8 @@ pub const DUP_WINDOW_NS: i64 = 100_000_000;
 pub const DUP_WINDOW_NO_ID_NS: i64 = 5_000_000;
 /// Wireshark's `TCP_MAX_UNACKED_SEGMENTS`.
 const MAX_UNACKED: usize = 1000;
+/// Wireshark 4.0's `dupacknum = -1` after an ACKed-unseen segment, read back as unsigned.
+const DUPACK_NEUTRALISED: u32 = u32::MAX;
 /// Recent packets remembered per direction for capture-duplicate detection.
 const DUP_RING: usize = 8;
 
@@ -341,10 +343,10 @@ struct Unacked {
 #[derive(Debug)]
 struct WsFlow {
     base_seq: Option<u32>,
-    nextseq: Option<u32>,
+    nextseq: u32,
     nextseqframe: FrameNo,
     nextseqtime: Timestamp,
-    maxseqtobeacked: Option<u32>,
+    maxseqtobeacked: u32,
     lastack: u32,
     lastacktime: Timestamp,
     lastnondupack: FrameNo,
@@ -361,10 +363,10 @@ impl Default for WsFlow {
     fn default() -> Self {
         WsFlow {
             base_seq: None,
-            nextseq: None,
+            nextseq: 0,
             nextseqframe: 0,
             nextseqtime: Timestamp(0),
-            maxseqtobeacked: None,
+            maxseqtobeacked: 0,
             lastack: 0,
             lastacktime: Timestamp(0),
             lastnondupack: 0,
@@ -627,7 +629,7 @@ impl TcpConn {
             rev.base_seq = Some(ack.wrapping_sub(1));
         }
 
-        let at_next = fwd.nextseq == Some(seq);
+        let at_next = fwd.nextseq == seq;
         'fwd: {
             if seglen == 1 && at_next && rev.window == 0 {
                 fl.insert(AnalysisFlags::ZERO_WINDOW_PROBE);
@@ -636,12 +638,10 @@ impl TcpConn {
             if window == 0 && !syn_fin_rst {
                 fl.insert(AnalysisFlags::ZERO_WINDOW);
             }
-            if let Some(n) = fwd.nextseq {
-                if seq_gt(seq, n) && !flags.rst() {
-                    fl.insert(AnalysisFlags::LOST_SEGMENT);
-                }
+            if fwd.nextseq != 0 && seq_gt(seq, fwd.nextseq) && !flags.rst() {
+                fl.insert(AnalysisFlags::LOST_SEGMENT);
             }
-            if seglen <= 1 && fwd.nextseq.map(|n| n.wrapping_sub(1)) == Some(seq) && !syn_fin_rst {
+            if seglen <= 1 && fwd.nextseq.wrapping_sub(1) == seq && !syn_fin_rst {
                 fl.insert(AnalysisFlags::KEEP_ALIVE);
             }
             if seglen == 0
@@ -679,7 +679,11 @@ impl TcpConn {
                 break 'fwd;
             }
             if same_ack && window != 0 {
-                fwd.dupacknum += 1;
+                fwd.dupacknum = if fwd.dupacknum == DUPACK_NEUTRALISED {
+                    1
+                } else {
+                    fwd.dupacknum.saturating_add(1)
+                };
                 fl.insert(AnalysisFlags::DUPLICATE_ACK);
                 a.dup_ack_num = fwd.dupacknum;
                 a.dup_ack_of = Some(fwd.lastnondupack);
@@ -690,29 +694,25 @@ impl TcpConn {
             fwd.dupacknum = 0;
         }
 
-        // ACKed segment that wasn't captured.
-        if let Some(m) = rev.maxseqtobeacked {
-            if seq_gt(ack, m) && flags.ack() {
-                fl.insert(AnalysisFlags::ACKED_UNSEEN);
-                rev.maxseqtobeacked = Some(ack);
-            }
+        // ACKed segment that wasn't captured. Wireshark 4.0 then moves the other direction's
+        // 'max seq to be acked' to its highest sequence number and sets its duplicate-ACK counter
+        // to -1 (an unsigned "at least 2" for the fast-retransmission test below).
+        if rev.maxseqtobeacked != 0 && seq_gt(ack, rev.maxseqtobeacked) && flags.ack() {
+            fl.insert(AnalysisFlags::ACKED_UNSEEN);
+            rev.maxseqtobeacked = rev.nextseq;
+            rev.dupacknum = DUPACK_NEUTRALISED;
         }
 
         // Retransmission, fast retransmission, spurious retransmission, out-of-order.
         if (seglen > 0 || flags.intersects(TcpFlags::SYN | TcpFlags::FIN))
             && !fl.contains(AnalysisFlags::KEEP_ALIVE)
         {
-            let mut seq_not_advanced = fwd.nextseq.is_some_and(|n| seq_lt(seq, n));
+            let mut seq_not_advanced = fwd.nextseq != 0 && seq_lt(seq, fwd.nextseq);
             // One byte before nextseq with more than one byte: new data after a probe.
-            if seglen > 1 && fwd.nextseq.map(|n| n.wrapping_sub(1)) == Some(seq) {
+            if seglen > 1 && fwd.nextseq.wrapping_sub(1) == seq {
                 seq_not_advanced = false;
             }
             'rt: {
-                if seglen > 0 && rev.lastack != 0 && !seq_gt(seq.wrapping_add(seglen), rev.lastack)
-                {
-                    fl.insert(AnalysisFlags::SPURIOUS_RETRANSMISSION);
-                    break 'rt;
-                }
                 let since_dupack = ts.0.saturating_sub(rev.lastacktime.0);
                 if seq_not_advanced
                     && rev.dupacknum >= 2
@@ -729,9 +729,17 @@ impl TcpConn {
                 };
                 if seq_not_advanced
                     && since_next < ooo_thres
-                    && fwd.nextseq != Some(seq.wrapping_add(seglen))
+                    && fwd.nextseq
+                        != seq.wrapping_add(seglen).wrapping_add(u32::from(
+                            flags.intersects(TcpFlags::SYN | TcpFlags::FIN),
+                        ))
                 {
                     fl.insert(AnalysisFlags::OUT_OF_ORDER);
+                    break 'rt;
+                }
+                if seglen > 0 && rev.lastack != 0 && !seq_gt(seq.wrapping_add(seglen), rev.lastack)
+                {
+                    fl.insert(AnalysisFlags::SPURIOUS_RETRANSMISSION);
                     break 'rt;
                 }
                 if seq_not_advanced {
@@ -760,12 +768,12 @@ impl TcpConn {
             });
         }
         let zwp = fl.contains(AnalysisFlags::ZERO_WINDOW_PROBE);
-        if fwd.nextseq.is_none_or(|n| seq_gt(nextseq, n)) && !zwp {
-            fwd.nextseq = Some(nextseq);
+        if (fwd.nextseq == 0 || seq_gt(nextseq, fwd.nextseq)) && !zwp {
+            fwd.nextseq = nextseq;
             fwd.nextseqframe = frame;
             fwd.nextseqtime = ts;
         }
-        if fwd.maxseqtobeacked.is_none_or(|m| m == seq) && !zwp {
+        if (fwd.maxseqtobeacked == 0 || fwd.maxseqtobeacked == seq) && !zwp {
             fwd.maxseqtobeacked = fwd.nextseq;
         }
         fwd.window = window;

@@ -476,7 +476,8 @@ impl ZeekTcp {
         if flags.ack() {
             self.ack_received(p, rel_ack);
         }
-        if len > 0 && !flags.rst() && !seq_underflow {
+        // Zeek reassembles only fully captured payloads (`truncated_tcp_payload` otherwise).
+        if len > 0 && !flags.rst() && !seq_underflow && seg.is_complete() {
             let rel_data = if flags.syn() { rel_seq + 1 } else { rel_seq };
             self.data_sent(e, rel_data.max(0) as u64, len as u64);
         }
