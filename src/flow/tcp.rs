@@ -871,3 +871,370 @@ impl TcpConn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::reassembly::NullSink;
+    use crate::flow::reassembly::tests::Collect;
+    use crate::flow::segment::TcpOptions;
+
+    const C: Direction = Direction::ClientToServer;
+    const S: Direction = Direction::ServerToClient;
+    const SYN: u8 = 0x02;
+    const ACK: u8 = 0x10;
+    const FIN: u8 = 0x01;
+    const RST: u8 = 0x04;
+    const PA: u8 = 0x18;
+
+    /// One literal segment; the IP ID is the frame number unless given (so no accidental
+    /// capture duplicates).
+    struct P {
+        frame: u64,
+        ms: f64,
+        dir: Direction,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        win: u16,
+        payload: Vec<u8>,
+        ip_id: Option<u32>,
+    }
+
+    fn p(frame: u64, ms: f64, dir: Direction, seq: u32, ack: u32, flags: u8, len: usize) -> P {
+        P {
+            frame,
+            ms,
+            dir,
+            seq,
+            ack,
+            flags,
+            win: 8192,
+            payload: vec![b'x'; len],
+            ip_id: Some(frame as u32),
+        }
+    }
+
+    impl P {
+        fn win(mut self, w: u16) -> Self {
+            self.win = w;
+            self
+        }
+        fn id(mut self, id: u32) -> Self {
+            self.ip_id = Some(id);
+            self
+        }
+        fn bytes(mut self, b: &[u8]) -> Self {
+            self.payload = b.to_vec();
+            self
+        }
+    }
+
+    /// Runs the packets through one connection; returns each frame's flags.
+    fn run_with(
+        conn: &mut TcpConn,
+        pkts: &[P],
+        sink: &mut impl StreamSink,
+    ) -> Vec<(u64, AnalysisFlags)> {
+        pkts.iter()
+            .map(|x| {
+                let seg = TcpSegment {
+                    frame: x.frame,
+                    ts: Timestamp((x.ms * 1e6) as i64),
+                    dir: x.dir,
+                    seq: x.seq,
+                    ack: x.ack,
+                    flags: TcpFlags(x.flags),
+                    window: x.win,
+                    options: TcpOptions::default(),
+                    payload: &x.payload,
+                    payload_len: x.payload.len() as u32,
+                    ip_id: x.ip_id,
+                    ttl: 64,
+                };
+                (x.frame, conn.on_segment(&seg, sink).flags)
+            })
+            .collect()
+    }
+
+    fn run(pkts: &[P]) -> (TcpConn, Vec<(u64, AnalysisFlags)>) {
+        let mut c = TcpConn::default();
+        let r = run_with(&mut c, pkts, &mut NullSink);
+        (c, r)
+    }
+
+    /// The frames carrying `flag`.
+    fn frames(r: &[(u64, AnalysisFlags)], flag: AnalysisFlags) -> Vec<u64> {
+        r.iter()
+            .filter(|(_, f)| f.contains(flag))
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// The frames carrying any flag.
+    fn flagged(r: &[(u64, AnalysisFlags)]) -> Vec<u64> {
+        r.iter()
+            .filter(|(_, f)| !f.is_empty())
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// SYN at 0 ms, SYN/ACK at 5 ms, ACK at 10 ms: initial RTT 10 ms. Client ISN 1000, server 5000.
+    fn handshake() -> Vec<P> {
+        vec![
+            p(1, 0.0, C, 1000, 0, SYN, 0),
+            p(2, 5.0, S, 5000, 1001, SYN | ACK, 0),
+            p(3, 10.0, C, 1001, 5001, ACK, 0),
+        ]
+    }
+
+    #[test]
+    fn rto_retransmission_flags_only_the_retransmission() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 100),
+            p(5, 21.0, C, 1101, 5001, PA, 100),
+            p(6, 30.0, S, 5001, 1101, ACK, 0),
+            p(7, 321.0, C, 1101, 5001, PA, 100),
+            p(8, 330.0, S, 5001, 1201, ACK, 0),
+        ]);
+        let (c, r) = run(&v);
+        assert_eq!(flagged(&r), [7]);
+        assert_eq!(frames(&r, AnalysisFlags::RETRANSMISSION), [7]);
+        assert_eq!(c.counters(C).retransmissions, 1);
+        assert_eq!(c.initial_rtt(), Some(0.01));
+        // ACK RTT samples (Wireshark's ack_rtt): frames 2 and 3 ACK the SYN and the SYN/ACK,
+        // frame 6 ACKs frame 4, frame 8 ACKs the oldest copy of 1101..1201 (frame 5).
+        assert_eq!(c.rtt().samples, 4);
+        assert_eq!(c.rtt().max, Some(0.309));
+        assert_eq!(c.summary().rtt_ms, Some(10.0));
+    }
+
+    #[test]
+    fn fast_retransmission_after_duplicate_acks() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 100),
+            p(5, 30.0, S, 5001, 1101, ACK, 0),
+            // 1101..1201 was lost on the network (not captured either).
+            p(6, 31.0, C, 1201, 5001, PA, 100),
+            p(7, 41.0, S, 5001, 1101, ACK, 0),
+            p(8, 42.0, C, 1301, 5001, PA, 100),
+            p(9, 52.0, S, 5001, 1101, ACK, 0),
+            p(10, 53.0, S, 5001, 1101, ACK, 0),
+            p(11, 60.0, C, 1101, 5001, PA, 100),
+            p(12, 70.0, S, 5001, 1401, ACK, 0),
+        ]);
+        let (c, r) = run(&v);
+        assert_eq!(frames(&r, AnalysisFlags::LOST_SEGMENT), [6]);
+        assert_eq!(frames(&r, AnalysisFlags::DUPLICATE_ACK), [7, 9, 10]);
+        assert_eq!(frames(&r, AnalysisFlags::FAST_RETRANSMISSION), [11]);
+        assert_eq!(flagged(&r), [6, 7, 9, 10, 11]);
+        let mut conn = TcpConn::default();
+        let a: Vec<Analysis> = v
+            .iter()
+            .map(|x| {
+                let seg = TcpSegment {
+                    frame: x.frame,
+                    ts: Timestamp((x.ms * 1e6) as i64),
+                    dir: x.dir,
+                    seq: x.seq,
+                    ack: x.ack,
+                    flags: TcpFlags(x.flags),
+                    window: x.win,
+                    options: TcpOptions::default(),
+                    payload: &x.payload,
+                    payload_len: x.payload.len() as u32,
+                    ip_id: x.ip_id,
+                    ttl: 64,
+                };
+                conn.on_segment(&seg, &mut NullSink)
+            })
+            .collect();
+        let dups: Vec<(Option<FrameNo>, u32)> = a
+            .iter()
+            .filter(|x| x.flags.contains(AnalysisFlags::DUPLICATE_ACK))
+            .map(|x| (x.dup_ack_of, x.dup_ack_num))
+            .collect();
+        assert_eq!(dups, [(Some(5), 1), (Some(5), 2), (Some(5), 3)]);
+        let t = c.total();
+        assert_eq!(
+            (t.retransmissions, t.fast_retransmissions, t.dup_acks),
+            (1, 1, 3)
+        );
+        // The hole was filled by the retransmission: no capture loss.
+        assert_eq!(c.reassembly(C).capture_loss_bytes, 0);
+        assert_eq!(c.summary().acked_unseen, 0);
+    }
+
+    #[test]
+    fn out_of_order_within_initial_rtt() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 100),
+            p(5, 21.0, C, 1201, 5001, PA, 100),
+            p(6, 22.0, C, 1101, 5001, PA, 100),
+            // The same late arrival 50 ms after the highest segment is a retransmission.
+            p(7, 72.0, C, 1101, 5001, PA, 100),
+        ]);
+        let (_, r) = run(&v);
+        assert_eq!(frames(&r, AnalysisFlags::LOST_SEGMENT), [5]);
+        assert_eq!(frames(&r, AnalysisFlags::OUT_OF_ORDER), [6]);
+        assert_eq!(frames(&r, AnalysisFlags::RETRANSMISSION), [7]);
+        assert_eq!(flagged(&r), [5, 6, 7]);
+    }
+
+    #[test]
+    fn zero_window_probe_probe_ack_and_update() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 100),
+            p(5, 30.0, S, 5001, 1101, ACK, 0).win(0),
+            p(6, 230.0, C, 1101, 5001, PA, 1),
+            p(7, 240.0, S, 5001, 1101, ACK, 0).win(0),
+            p(8, 500.0, S, 5001, 1101, ACK, 0).win(4096),
+            p(9, 510.0, C, 1101, 5001, PA, 100),
+        ]);
+        let (c, r) = run(&v);
+        assert_eq!(frames(&r, AnalysisFlags::ZERO_WINDOW), [5, 7]);
+        assert_eq!(frames(&r, AnalysisFlags::ZERO_WINDOW_PROBE), [6]);
+        assert_eq!(frames(&r, AnalysisFlags::ZERO_WINDOW_PROBE_ACK), [7]);
+        assert_eq!(frames(&r, AnalysisFlags::WINDOW_UPDATE), [8]);
+        // The probe does not advance nextseq: the real data at 1101 is not a retransmission.
+        assert_eq!(flagged(&r), [5, 6, 7, 8]);
+        assert_eq!(c.summary().zero_windows, 2);
+        assert_eq!(c.zeek().history(), "ShADaw");
+    }
+
+    #[test]
+    fn keep_alive_and_its_ack() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 100),
+            p(5, 30.0, S, 5001, 1101, ACK, 0),
+            p(6, 45_000.0, C, 1100, 5001, ACK, 0),
+            p(7, 45_010.0, S, 5001, 1101, ACK, 0),
+            p(8, 90_000.0, C, 1100, 5001, ACK, 1),
+        ]);
+        let (c, r) = run(&v);
+        assert_eq!(frames(&r, AnalysisFlags::KEEP_ALIVE), [6, 8]);
+        assert_eq!(frames(&r, AnalysisFlags::KEEP_ALIVE_ACK), [7]);
+        assert_eq!(flagged(&r), [6, 7, 8]);
+        assert_eq!(c.total().retransmissions, 0);
+    }
+
+    #[test]
+    fn sequence_wrap_is_seamless() {
+        let isn = 0xFFFF_FFF0u32;
+        let v = vec![
+            p(1, 0.0, C, isn, 0, SYN, 0),
+            p(2, 5.0, S, 7, isn.wrapping_add(1), SYN | ACK, 0),
+            p(3, 10.0, C, isn.wrapping_add(1), 8, ACK, 0),
+            p(4, 20.0, C, isn.wrapping_add(1), 8, PA, 100), // crosses 0
+            p(5, 21.0, C, isn.wrapping_add(101), 8, PA, 100),
+            p(6, 30.0, S, 8, isn.wrapping_add(201), ACK, 0),
+            p(7, 400.0, C, isn.wrapping_add(101), 8, PA, 100),
+        ];
+        let mut c = TcpConn::default();
+        let mut sink = Collect::default();
+        let r = run_with(&mut c, &v, &mut sink);
+        // Frame 7 is old data already ACKed: a spurious retransmission (and a retransmission).
+        assert_eq!(flagged(&r), [7]);
+        assert!(r[6].1.contains(AnalysisFlags::SPURIOUS_RETRANSMISSION));
+        assert_eq!(sink.bytes[0].len(), 200);
+        assert_eq!(c.reassembly(C).overlap_bytes, 100);
+        assert_eq!(c.reassembly(C).gaps, 0);
+    }
+
+    #[test]
+    fn overlapping_retransmission_first_data_wins() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 0).bytes(b"hello "),
+            p(5, 21.0, C, 1011, 5001, PA, 0).bytes(b"d!"),
+            p(6, 400.0, C, 1004, 5001, PA, 0).bytes(b"LO WORL"),
+        ]);
+        let mut c = TcpConn::default();
+        let mut sink = Collect::default();
+        let r = run_with(&mut c, &v, &mut sink);
+        assert_eq!(sink.bytes[0], b"hello WORLd!");
+        assert_eq!(c.reassembly(C).inconsistent_bytes, 2); // "LO " vs "lo "
+        assert_eq!(frames(&r, AnalysisFlags::LOST_SEGMENT), [5]);
+    }
+
+    #[test]
+    fn capture_duplicates_within_2ms_are_not_retransmissions() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 100),
+            p(5, 21.0, C, 1001, 5001, PA, 100).id(4),
+            p(6, 30.0, S, 5001, 1101, ACK, 0),
+            p(7, 31.5, S, 5001, 1101, ACK, 0).id(6),
+            // A genuine retransmission has a new IP ID.
+            p(8, 400.0, C, 1001, 5001, PA, 100),
+        ]);
+        let mut c = TcpConn::default();
+        let mut sink = Collect::default();
+        let r = run_with(&mut c, &v, &mut sink);
+        assert_eq!(frames(&r, AnalysisFlags::CAPTURE_DUPLICATE), [5, 7]);
+        assert_eq!(flagged(&r), [5, 7, 8]);
+        assert!(r[7].1.is_retransmission());
+        let s = c.summary();
+        assert_eq!(
+            (s.retransmissions, s.dup_acks, s.capture_duplicates),
+            (1, 0, 2)
+        );
+        assert_eq!(sink.bytes[0].len(), 100);
+        // Zeek itself counts the duplicate as a retransmission ('T'; the genuine one is its
+        // 2nd, which the logarithmic rule does not print).
+        assert_eq!(c.zeek().history(), "ShADTa");
+    }
+
+    #[test]
+    fn acked_gap_is_capture_loss() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 100),
+            // 1101..1201 crossed the network but was not captured.
+            p(5, 22.0, C, 1201, 5001, PA, 100),
+            p(6, 30.0, S, 5001, 1301, ACK, 0),
+        ]);
+        let mut c = TcpConn::default();
+        let mut sink = Collect::default();
+        let r = run_with(&mut c, &v, &mut sink);
+        assert_eq!(frames(&r, AnalysisFlags::LOST_SEGMENT), [5]);
+        assert_eq!(frames(&r, AnalysisFlags::ACKED_UNSEEN), [6]);
+        assert_eq!(c.reassembly(C).capture_loss_bytes, 100);
+        assert_eq!(
+            sink.events,
+            ["client:data@4:100", "client:gap@6:100", "client:data@5:100"]
+        );
+        assert_eq!(c.summary().acked_unseen, 1);
+        assert_eq!(c.zeek().history(), "ShADaG");
+    }
+
+    #[test]
+    fn close_fin_then_rst_and_zeek_state() {
+        let mut v = handshake();
+        v.extend([
+            p(4, 20.0, C, 1001, 5001, PA, 10),
+            p(5, 30.0, S, 5001, 1011, PA, 20),
+            p(6, 40.0, C, 1011, 5021, FIN | ACK, 0),
+            p(7, 40.5, S, 5021, 1012, RST | ACK, 0).win(0),
+        ]);
+        let mut c = TcpConn::default();
+        let mut sink = Collect::default();
+        run_with(&mut c, &v, &mut sink);
+        let s = c.summary();
+        assert_eq!((s.close, s.closed_by), (Some(CloseKind::Fin), Some(C)));
+        assert_eq!(c.first_rst(S), Some(7));
+        assert_eq!(c.zeek().history(), "ShADdFr");
+        assert_eq!(c.zeek().conn_state(), "RSTR");
+        assert_eq!(sink.events.last().map(String::as_str), Some("server:end@7"));
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(
+            json,
+            r#"{"retransmissions":0,"fast_retransmissions":0,"lost_segments":0,"acked_unseen":0,"dup_acks":0,"zero_windows":0,"capture_duplicates":0,"rtt_ms":10.0,"close":"fin","closed_by":"client"}"#
+        );
+    }
+}

@@ -776,3 +776,137 @@ impl ZeekUdp {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::segment::TcpOptions;
+    use crate::types::Timestamp;
+
+    const C: Direction = Direction::ClientToServer;
+    const S: Direction = Direction::ServerToClient;
+
+    fn feed(z: &mut ZeekTcp, pkts: &[(Direction, u32, u32, u8, usize)]) {
+        let buf = [0u8; 64];
+        for (i, (dir, seq, ack, flags, len)) in pkts.iter().enumerate() {
+            z.on_segment(&TcpSegment {
+                frame: i as u64 + 1,
+                ts: Timestamp(i as i64),
+                dir: *dir,
+                seq: *seq,
+                ack: *ack,
+                flags: TcpFlags(*flags),
+                window: 100,
+                options: TcpOptions::default(),
+                payload: &buf[..*len],
+                payload_len: *len as u32,
+                ip_id: None,
+                ttl: 64,
+            });
+        }
+    }
+
+    fn zeek(pkts: &[(Direction, u32, u32, u8, usize)]) -> (String, &'static str) {
+        let mut z = ZeekTcp::new(ZeekOrientation::default());
+        feed(&mut z, pkts);
+        (z.history().to_string(), z.conn_state())
+    }
+
+    #[test]
+    fn conn_states() {
+        assert_eq!(zeek(&[(C, 10, 0, 0x02, 0)]), ("S".into(), "S0"));
+        assert_eq!(
+            zeek(&[(C, 10, 0, 0x02, 0), (C, 10, 0, 0x02, 0)]),
+            ("S".into(), "S0")
+        );
+        // Refused: SYN answered by RST/ACK.
+        assert_eq!(
+            zeek(&[(C, 10, 0, 0x02, 0), (S, 0, 11, 0x14, 0)]),
+            ("Sr".into(), "REJ")
+        );
+        // SYN then FIN, never answered.
+        assert_eq!(
+            zeek(&[(C, 10, 0, 0x02, 0), (C, 11, 0, 0x01, 0)]),
+            ("SF".into(), "SH")
+        );
+        // Established, not closed.
+        let hs = [
+            (C, 10, 0, 0x02, 0),
+            (S, 50, 11, 0x12, 0),
+            (C, 11, 51, 0x10, 0),
+        ];
+        assert_eq!(zeek(&hs), ("ShA".into(), "S1"));
+        let mut full = hs.to_vec();
+        full.extend([
+            (C, 11, 51, 0x18, 5),
+            (S, 51, 16, 0x18, 7),
+            (C, 16, 58, 0x11, 0),
+            (S, 58, 17, 0x11, 0),
+            (C, 17, 59, 0x10, 0),
+        ]);
+        assert_eq!(zeek(&full), ("ShADdFf".into(), "SF"));
+        // Originator closes, responder never answers the FIN.
+        assert_eq!(zeek(&full[..6]), ("ShADdF".into(), "S2"));
+        // Originator aborts an established connection.
+        let mut rsto = hs.to_vec();
+        rsto.push((C, 11, 51, 0x14, 0));
+        assert_eq!(zeek(&rsto), ("ShAR".into(), "RSTO"));
+    }
+
+    #[test]
+    fn syn_ack_first_is_flipped_on_server_port() {
+        let o =
+            ZeekOrientation::from_first_packet(S, TcpFlags(0x12), 3389, 50000, likely_server_port);
+        assert_eq!(
+            o,
+            ZeekOrientation {
+                orig: C,
+                flipped: true
+            }
+        );
+        let mut z = ZeekTcp::new(o);
+        feed(&mut z, &[(S, 50, 11, 0x12, 0), (C, 11, 51, 0x10, 0)]);
+        assert_eq!((z.history(), z.conn_state()), ("^hA", "S1"));
+        // A SYN is never flipped; neither is traffic from a non-server port.
+        let o =
+            ZeekOrientation::from_first_packet(C, TcpFlags(0x02), 3389, 3389, likely_server_port);
+        assert!(!o.flipped);
+        let o =
+            ZeekOrientation::from_first_packet(C, TcpFlags(0x10), 50000, 3389, likely_server_port);
+        assert_eq!(
+            o,
+            ZeekOrientation {
+                orig: C,
+                flipped: false
+            }
+        );
+    }
+
+    #[test]
+    fn logarithmic_letters() {
+        let mut s = Scaled::default();
+        let due: Vec<u32> = (1..=1000).filter(|_| s.hit()).collect();
+        assert_eq!(due, [1, 10, 100, 1000]);
+    }
+
+    #[test]
+    fn rstos0_pattern() {
+        assert!(rstos0_history("SR"));
+        assert!(rstos0_history("^SaR"));
+        assert!(rstos0_history("SsrR"));
+        assert!(!rstos0_history("SaFR"));
+        assert!(!rstos0_history("R"));
+        assert!(rstos0_history("ShR")); // the pattern is case-sensitive
+        assert!(!rstos0_history("SHR"));
+    }
+
+    #[test]
+    fn udp_history_and_state() {
+        let mut u = ZeekUdp::default();
+        u.on_datagram(true, 1232);
+        u.on_datagram(true, 1232);
+        assert_eq!((u.history(), u.conn_state()), ("D", "S0"));
+        u.on_datagram(false, 100);
+        assert_eq!((u.history(), u.conn_state()), ("Dd", "SF"));
+    }
+}
