@@ -178,6 +178,18 @@ impl<'s> Facts<'s> {
                 dir,
                 plain: None,
             }),
+            // TLS 1.3 hides alerts in application-data records (RFC 8446 §5.2): a record of
+            // 2 bytes + content type + a 16-byte AEAD tag is an alert (close_notify, typically).
+            TlsEvent::ApplicationData { len: 19 }
+                if self.is_tls13() && self.tls_done().is_some() =>
+            {
+                self.alerts.push(AlertSeen {
+                    frame: e.frame,
+                    ts: e.ts,
+                    dir,
+                    plain: None,
+                })
+            }
             TlsEvent::ApplicationData { len } => {
                 let v = self.app_data.get_mut(dir);
                 if v.len() < KEEP_RECORDS {

@@ -10,9 +10,6 @@ use crate::types::{Direction, FrameNo};
 
 type Rule = fn(&Session, &Facts<'_>) -> Option<Verdict>;
 
-/// Server payload after which a session counts as up and running (bytes of TLS records or of
-/// TPKT PDUs): a first screen update is far larger than any handshake or CredSSP message.
-const ACTIVE_BYTES: u64 = 16 * 1024;
 /// Silence from the server after which it counts as unresponsive (seconds).
 const UNRESPONSIVE_S: f64 = 5.0;
 /// Silence from a peer after which the path counts as dead (seconds).
@@ -94,7 +91,7 @@ pub fn phase_at(s: &Session, f: &Facts<'_>, at: FrameNo) -> Phase {
     // Standard RDP security: MCS connect, then the session.
     match f.mcs_response {
         Some((fr, true)) if fr <= at => {
-            if server_bytes_until(s, at) >= ACTIVE_BYTES {
+            if active_by(s, at) {
                 Phase::Active
             } else {
                 Phase::McsConnect
@@ -114,7 +111,7 @@ fn tls_phase(s: &Session, f: &Facts<'_>, at: FrameNo) -> Phase {
     match f.tls_done() {
         Some(done) if done <= at => {
             let client_records = f.app_data.client.iter().filter(|(fr, _)| *fr <= at).count();
-            if server_bytes_until(s, at) >= ACTIVE_BYTES {
+            if active_by(s, at) {
                 Phase::Active
             } else if f.nla_selected() && client_records <= 3 {
                 Phase::Nla
@@ -126,12 +123,9 @@ fn tls_phase(s: &Session, f: &Facts<'_>, at: FrameNo) -> Phase {
     }
 }
 
-/// Server TLS application bytes up to a frame (from the remembered records; a bulk transfer
-/// beyond them counts as large).
-fn server_bytes_until(s: &Session, at: FrameNo) -> u64 {
-    let _ = s;
-    let _ = at;
-    0
+/// Whether the server had sent a session's worth of data by frame `at`.
+fn active_by(s: &Session, at: FrameNo) -> bool {
+    s.server_active_at.is_some_and(|f| f <= at)
 }
 
 impl Facts<'_> {
@@ -237,12 +231,35 @@ fn negotiation_failure(_s: &Session, f: &Facts<'_>) -> Option<Verdict> {
             0.95,
         ));
     }
+    let selected = selected?;
+    // Standard RDP security selected by a server that then refuses the MCS connection (it
+    // requires TLS/NLA but the client offered no negotiation it could refuse explicitly).
+    if selected.0 == 0 && f.mcs_response.is_none() {
+        if let Some((dpu, _, reason)) = f
+            .mcs_disconnect
+            .filter(|(_, d, _)| *d == Direction::ServerToClient)
+        {
+            evidence.push(dpu);
+            if let Some(ci) = f.mcs_initial {
+                evidence.push(ci);
+            }
+            return Some(verdict(
+                Cause::NegotiationFailure,
+                Phase::X224Negotiation,
+                Some(cc),
+                evidence,
+                format!(
+                    "The client offered only standard RDP security; the server confirmed without negotiation (frame {cc}) and then refused the connection with an MCS Disconnect Provider Ultimatum ({reason}) at frame {dpu}: it requires TLS or NLA."
+                ),
+                0.85,
+            ));
+        }
+    }
     // Nothing came after the confirm: no TLS, no MCS; someone closed.
     let next_step = f.client_hello.map(|(fr, _)| fr).or(f.mcs_initial);
     if next_step.is_some() {
         return None;
     }
-    let selected = selected?;
     let close_c = f.first_close(Direction::ClientToServer, cc);
     let close_s = f.first_close(Direction::ServerToClient, cc);
     let mcs_dpu = f.mcs_disconnect.map(|(fr, _, _)| fr);
@@ -499,20 +516,43 @@ fn nla_failed(_s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         return None;
     }
     let done = f.tls_done()?;
-    let client_records = f.app_data.client.len();
-    let server_records = f.app_data.server.len();
+    // CredSSP records: the client's after the handshake (TLS 1.3: after its Finished), the
+    // server's after the client's first one (TLS 1.3 session tickets come before).
+    let client: Vec<(FrameNo, u16)> = f
+        .app_data
+        .client
+        .iter()
+        .copied()
+        .filter(|(fr, _)| *fr > done)
+        .collect();
+    let first_client = client.first()?.0;
+    let server: Vec<(FrameNo, u16)> = f
+        .app_data
+        .server
+        .iter()
+        .copied()
+        .filter(|(fr, _)| *fr > first_client)
+        .collect();
     let server_close = f.first_close(Direction::ServerToClient, done)?;
     let client_close = f.first_close(Direction::ClientToServer, done);
     if client_close.is_some_and(|c| c < server_close) {
         return None;
     }
+    let client: Vec<_> = client
+        .into_iter()
+        .filter(|(fr, _)| *fr < server_close)
+        .collect();
+    let server: Vec<_> = server
+        .into_iter()
+        .filter(|(fr, _)| *fr < server_close)
+        .collect();
     // CredSSP is a handful of small records; an MCS-sized exchange means NLA succeeded.
-    let server_bytes: u64 = f.app_data.server.iter().map(|(_, l)| u64::from(*l)).sum();
-    if client_records == 0 || client_records > 6 || server_records > 5 || server_bytes > 8_000 {
+    let server_bytes: u64 = server.iter().map(|(_, l)| u64::from(*l)).sum();
+    if client.len() > 6 || server.len() > 5 || server_bytes > 8_000 {
         return None;
     }
-    let mut evidence: Vec<FrameNo> = f.app_data.client.iter().map(|(fr, _)| *fr).collect();
-    evidence.extend(f.app_data.server.iter().map(|(fr, _)| *fr));
+    let mut evidence: Vec<FrameNo> = client.iter().map(|(fr, _)| *fr).collect();
+    evidence.extend(server.iter().map(|(fr, _)| *fr));
     evidence.push(server_close);
     Some(verdict(
         Cause::NlaFailed,
@@ -520,8 +560,8 @@ fn nla_failed(_s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         Some(server_close),
         evidence,
         format!(
-            "TLS came up, then after {} CredSSP round trip(s) the server closed the connection at frame {server_close}: Network Level Authentication failed (wrong user name or password, locked or expired account, or a CredSSP policy mismatch).",
-            client_records.min(server_records + 1)
+            "TLS came up, then after {} CredSSP message(s) from the client the server closed the connection at frame {server_close}: Network Level Authentication failed (wrong user name or password, locked or expired account, or a CredSSP policy mismatch).",
+            client.len()
         ),
         0.8,
     ))

@@ -6,6 +6,7 @@ mod stats;
 pub use stats::Throughput;
 
 use crate::decode::{IcmpKind, Transport};
+use crate::flow::tcp::TcpSummary;
 use crate::proto::gcc::{ClientData, ServerData};
 use crate::proto::tls::{self, TlsEvent};
 use crate::proto::x224::{ConnectionConfirm, ConnectionRequest, Negotiation};
@@ -14,6 +15,10 @@ use std::net::{IpAddr, SocketAddr};
 
 /// Most events kept per session; later ones are counted, not stored (bounded memory).
 pub const MAX_EVENTS: usize = 8_192;
+/// Server payload after which a session counts as up and running: a first screen update is far
+/// larger than any handshake, CredSSP or MCS connect message.
+pub const ACTIVE_BYTES: u64 = 16 * 1024;
+
 /// Most *bulk* events (data summaries, TCP analysis notes) kept per session, so that a long
 /// session's bulk never crowds out the handshake and the close.
 pub const MAX_BULK_EVENTS: usize = 4_096;
@@ -439,6 +444,14 @@ pub struct Session {
     pub throughput: Throughput,
     /// The capture ended while the connection was still open.
     pub open_at_end: bool,
+    /// The frame at which the server's payload passed [`ACTIVE_BYTES`]: the session is up.
+    pub server_active_at: Option<FrameNo>,
+    /// TCP analysis counts (CONTRACT.md `tcp`), set when the session is finished.
+    pub tcp: Option<TcpSummary>,
+    /// Zeek's conn_state.
+    pub conn_state: String,
+    /// Zeek's history.
+    pub history: String,
 }
 
 impl Session {
@@ -470,6 +483,10 @@ impl Session {
             last_packet: PerDir::default(),
             throughput: Throughput::default(),
             open_at_end: false,
+            server_active_at: None,
+            tcp: None,
+            conn_state: String::new(),
+            history: String::new(),
         }
     }
 
@@ -508,6 +525,12 @@ impl Session {
             *b += payload;
         }
         *self.last_packet.get_mut(dir) = Some((frame, ts));
+        if dir == Direction::ServerToClient
+            && self.server_active_at.is_none()
+            && self.bytes[1] >= ACTIVE_BYTES
+        {
+            self.server_active_at = Some(frame);
+        }
         if payload > 0 {
             self.first_payload.get_mut(dir).get_or_insert((frame, ts));
             *self.last_payload.get_mut(dir) = Some((frame, ts));
