@@ -76,8 +76,8 @@ pub struct Facts<'s> {
     pub keep_alives: PerDir<Vec<FrameNo>>,
     /// ACKed-unseen frames (the capture missed packets).
     pub acked_unseen: Vec<FrameNo>,
-    /// Gaps the reassembly gave up on.
-    pub gaps: Vec<FrameNo>,
+    /// Gaps the reassembly gave up on, per side whose bytes are missing.
+    pub gaps: PerDir<Vec<FrameNo>>,
     /// Malformed PDUs.
     pub malformed: Vec<FrameNo>,
 }
@@ -118,7 +118,7 @@ impl<'s> Facts<'s> {
                 TcpNote::AckedUnseen => self.acked_unseen.push(e.frame),
                 _ => {}
             },
-            EventKind::Gap { .. } => self.gaps.push(e.frame),
+            EventKind::Gap { .. } => self.gaps.get_mut(dir).push(e.frame),
             EventKind::Malformed { .. } => self.malformed.push(e.frame),
             EventKind::X224Request(cr) => {
                 self.x224_request.get_or_insert((e.frame, cr));

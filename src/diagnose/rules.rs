@@ -1,7 +1,6 @@
 //! The rules, most specific first. Each is a pure function of the session and its facts that
 //! returns a verdict with the frames it used, or nothing.
 
-use super::facts::AlertSeen;
 use super::remedy;
 use super::{Cause, Facts, Phase, Verdict};
 use crate::proto::tls::{self, AlertDescription, AlertLevel};
@@ -17,7 +16,7 @@ const SILENT_S: f64 = 3.0;
 
 /// Run the rules in order; the first that fires gives the verdict.
 pub fn run(s: &Session, f: &Facts<'_>) -> Verdict {
-    let rules: [Rule; 15] = [
+    let rules: [Rule; 16] = [
         icmp_unreachable,
         port_closed,
         no_answer,
@@ -30,6 +29,7 @@ pub fn run(s: &Session, f: &Facts<'_>) -> Verdict {
         zero_window_stall,
         server_disconnected,
         reset_mid_session,
+        capture_loss,
         server_unresponsive,
         loss_burst,
         negotiation_abandoned,
@@ -464,43 +464,56 @@ fn cert_names(c: &tls::CertInfo) -> String {
 
 fn certificate_rejected(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     let done = f.tls_done()?;
-    // The client's first record after the handshake is an (encrypted) alert: it never sent data.
-    let alert: &AlertSeen = f
-        .alerts
-        .iter()
-        .find(|a| a.dir == Direction::ClientToServer && a.frame >= done)?;
+    // The client's first act after the handshake is to close it (alert, FIN or RST) without
+    // ever sending data: it refused the server (clients such as FreeRDP and mstsc check the
+    // certificate after the handshake).
+    let close = f.first_close(Direction::ClientToServer, done.saturating_sub(1))?;
+    if close < done {
+        return None;
+    }
     if f.app_data
         .client
         .iter()
-        .any(|(fr, _)| *fr < alert.frame && !f.is_tls13_finished(*fr))
+        .any(|(fr, _)| *fr < close && !f.is_tls13_finished(*fr))
     {
         return None;
     }
     // Only if the server had not closed first.
     if f.first_close(Direction::ServerToClient, 0)
-        .is_some_and(|x| x < alert.frame)
+        .is_some_and(|x| x < close)
     {
         return None;
     }
-    let mut evidence = vec![alert.frame, done];
+    let mut evidence = vec![close, done];
     if let Some((cf, _)) = f.certificate {
         evidence.push(cf);
     }
     if let Some(fin) = f.fin.client.map(|(fr, _)| fr) {
         evidence.push(fin);
     }
+    let how = if f.alerts.iter().any(|a| a.frame == close) {
+        "an alert"
+    } else if f.rst.client.is_some_and(|(fr, _)| fr == close) {
+        "a TCP reset"
+    } else {
+        "a FIN"
+    };
     let reason = cert_reasons(s, f);
+    let with_alert = how == "an alert";
     Some(verdict(
         Cause::CertificateRejected,
         Phase::TlsHandshake,
-        Some(alert.frame),
+        Some(close),
         evidence,
         format!(
-            "The client closed TLS with an alert at frame {} right after the handshake, before sending any data: it refused the server certificate{}.",
-            alert.frame,
+            "The client closed the connection with {how} at frame {close} right after the TLS handshake, before sending any data: it refused the server certificate{}.",
             reason.map(|r| format!(" ({r})")).unwrap_or_default()
         ),
-        if f.certificate.is_some() { 0.85 } else { 0.6 },
+        if with_alert && f.certificate.is_some() {
+            0.85
+        } else {
+            0.6
+        },
     ))
 }
 
@@ -586,6 +599,14 @@ fn server_disconnected(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         && f.mcs_disconnect.is_none()
         && f.fin.server.map(|(fr, _)| fr) != Some(server_close);
     if rst_only {
+        return None;
+    }
+    // A Disconnect Provider Ultimatum "user requested" with no error info is the end of a
+    // user's logoff or disconnect, not a server decision.
+    let user_requested = f
+        .mcs_disconnect
+        .is_some_and(|(fr, _, reason)| fr == server_close && reason == "rn-user-requested");
+    if user_requested && f.error_info.is_none() {
         return None;
     }
     let phase = phase_at(s, f, server_close);
@@ -693,36 +714,76 @@ fn reset_mid_session(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
 
 fn server_unresponsive(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     f.established?;
-    let (c_last, c_ts) = s.last_payload.client?;
-    let server_last = s.last_payload.server;
-    // The server still answers at the TCP level after the client's last request.
-    let (srv_pkt, _) = s.last_packet.server?;
-    if srv_pkt <= c_last {
-        return None;
-    }
-    let silent_since = server_last.map(|(_, t)| t).unwrap_or(s.start);
-    let silence = s.end.since(silent_since.max(c_ts));
+    let (last_srv, last_srv_ts) = s.last_payload.server?;
+    // The end of the conversation: the client's first close signal after the server went
+    // quiet, or the end of the capture.
+    let client_close = f.first_close(Direction::ClientToServer, last_srv);
+    let end_ts = client_close
+        .and_then(|c| s.events.iter().find(|e| e.frame == c).map(|e| e.ts))
+        .unwrap_or(s.end);
+    let silence = end_ts.since(last_srv_ts);
     if silence < UNRESPONSIVE_S {
         return None;
     }
-    // The client was waiting for an answer: its last payload came after the server's.
-    if server_last.is_some_and(|(fr, _)| fr > c_last) {
+    // The server did not close, and its TCP stack still answered during the silence.
+    if f.first_close(Direction::ServerToClient, last_srv).is_some() {
         return None;
     }
-    let drop = server_last
-        .map(|(fr, _)| fr)
-        .or(s.first_payload.client.map(|(fr, _)| fr))?;
-    let phase = phase_at(s, f, c_last);
+    let (last_srv_pkt, _) = s.last_packet.server?;
+    if last_srv_pkt <= last_srv {
+        return None;
+    }
+    // Evidence that an answer was due: the client sent data the server never answered, or the
+    // server had been streaming (screen updates) and stopped dead.
+    let asked = s
+        .events
+        .iter()
+        .filter(|e| e.dir == Some(Direction::ClientToServer) && e.frame > last_srv)
+        .find(|e| {
+            matches!(&e.kind, EventKind::Tls(t) if matches!(**t, crate::proto::tls::TlsEvent::ApplicationData { .. }))
+                && client_close.is_none_or(|c| e.frame < c)
+        })
+        .map(|e| e.frame);
+    let streaming = streaming_before(s, last_srv_ts);
+    if asked.is_none() && !streaming {
+        return None;
+    }
+    let phase = phase_at(s, f, last_srv);
+    let mut evidence = vec![last_srv, last_srv_pkt];
+    evidence.extend(f.keep_alives.client.iter().filter(|k| **k > last_srv));
+    evidence.extend(asked);
+    evidence.extend(client_close);
+    let why = match asked {
+        Some(a) => format!("the client's data at frame {a} got no answer"),
+        None => "the screen updates it had been streaming stopped".to_string(),
+    };
     Some(verdict(
         Cause::ServerUnresponsive,
         phase,
-        Some(drop),
-        vec![drop, c_last, srv_pkt],
+        Some(last_srv),
+        evidence,
         format!(
-            "The server's TCP stack kept acknowledging (last at frame {srv_pkt}) but the RDP server sent nothing for {silence:.1} s after the client's data at frame {c_last}: the RDP service is hung or overloaded."
+            "The server's last RDP data was frame {last_srv}; for {silence:.1} s after it {why}, while the server's TCP stack kept acknowledging (frame {last_srv_pkt}): the RDP service is hung or overloaded."
         ),
-        0.75,
+        if asked.is_some() { 0.75 } else { 0.6 },
     ))
+}
+
+/// Whether the server was sending steadily (at least 2 KB/s) in the two seconds before `t`.
+fn streaming_before(s: &Session, t: crate::types::Timestamp) -> bool {
+    let tp = &s.throughput;
+    let at = t.since(s.start);
+    let first = ((at - 2.0).max(0.0) / tp.bin_s) as usize;
+    let last = (at / tp.bin_s) as usize;
+    let window = (at - first as f64 * tp.bin_s).max(tp.bin_s);
+    let bytes: u64 = tp
+        .bins
+        .iter()
+        .skip(first)
+        .take(last.saturating_sub(first) + 1)
+        .map(|b| b[1])
+        .sum();
+    bytes as f64 / window >= 2048.0
 }
 
 fn link_timeout(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
@@ -790,41 +851,57 @@ fn link_timeout(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
 
 fn mtu_blackhole(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     f.established?;
-    // A hole in one direction that never fills, while the receiver keeps asking for it.
+    // A hole in one direction that never fills, while the receiver keeps asking for it
+    // (duplicate ACKs / SACKs) or waits (keep-alives), and nothing the size of the hole gets
+    // through: the missing segments are full-size, smaller packets pass.
     for sender in [Direction::ServerToClient, Direction::ClientToServer] {
         let receiver = sender.reverse();
-        let lost = f.lost_segments.get(sender);
-        let dups = f.dup_acks.get(receiver);
-        let Some(first_lost) = lost.first().copied() else {
+        let Some(first_lost) = f.lost_segments.get(sender).first().copied() else {
             continue;
         };
-        let asks: Vec<FrameNo> = dups.iter().copied().filter(|d| *d >= first_lost).collect();
-        if asks.len() < 3 {
+        let gap = s.events.iter().find(|e| {
+            e.dir == Some(sender)
+                && e.frame >= first_lost
+                && matches!(e.kind, EventKind::Gap { len } if len >= 1000)
+        });
+        let Some(gap) = gap else { continue };
+        let asks: Vec<FrameNo> = f
+            .dup_acks
+            .get(receiver)
+            .iter()
+            .chain(f.keep_alives.get(receiver).iter())
+            .copied()
+            .filter(|d| *d >= first_lost)
+            .collect();
+        let stalled = gap.ts.since(
+            s.events
+                .iter()
+                .find(|e| e.frame == first_lost)
+                .map(|e| e.ts)
+                .unwrap_or(gap.ts),
+        );
+        let orderly = f.fin.client.is_some() && f.fin.server.is_some();
+        if asks.len() < 2 || stalled < 1.0 || orderly || !f.acked_unseen.is_empty() {
             continue;
         }
-        // Stalled: the session ends without a normal close after the hole.
-        let recovered = f.retransmissions.iter().any(|r| *r > first_lost)
-            && s.last_payload
-                .get(sender)
-                .is_some_and(|(fr, _)| fr > *asks.last().unwrap_or(&0));
-        if recovered {
-            continue;
-        }
-        let drop = first_lost.min(asks.first().copied().unwrap_or(first_lost));
-        let mut evidence = vec![first_lost];
+        let drop = first_lost.min(asks.iter().copied().min().unwrap_or(first_lost));
+        let mut evidence = vec![first_lost, gap.frame];
+        evidence.extend(f.lost_segments.get(sender).iter().take(4));
         evidence.extend(asks.iter().take(8));
         let phase = phase_at(s, f, drop);
+        let EventKind::Gap { len } = gap.kind else {
+            continue;
+        };
         return Some(verdict(
             Cause::MtuBlackhole,
             phase,
             Some(drop),
             evidence,
             format!(
-                "A {}-to-{} segment went missing at frame {first_lost} and never arrived although the {} asked for it {} times while smaller packets kept passing: full-size packets are being dropped (path MTU black hole).",
+                "{len} bytes of {}-to-{} data went missing from frame {first_lost} and never arrived in {stalled:.1} s while the {} kept the connection alive with small packets: full-size packets are being dropped (path MTU black hole, typically a VPN tunnel without MSS clamping or with ICMP blocked).",
                 sender.sender(),
                 receiver.sender(),
                 receiver.sender(),
-                asks.len()
             ),
             0.7,
         ));
@@ -866,6 +943,18 @@ fn zero_window_stall(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
 
 fn loss_burst(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     f.established?;
+    // Handshake retries are not a burst of data loss.
+    let handshake: Vec<FrameNo> = f.syns.iter().chain(f.synacks.iter()).copied().collect();
+    let retx: Vec<FrameNo> = f
+        .retransmissions
+        .iter()
+        .copied()
+        .filter(|r| !handshake.contains(r))
+        .collect();
+    let f = &Facts {
+        retransmissions: retx,
+        ..f.clone()
+    };
     if f.retransmissions.len() < 3 {
         return None;
     }
@@ -902,6 +991,25 @@ fn loss_burst(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         format!(
             "A burst of {} retransmissions from frame {first_in_burst} broke the session: packets were lost on the path.",
             burst.len()
+        ),
+        0.6,
+    ))
+}
+
+/// The capture itself missed packets (the receiver acknowledged data the capture never saw):
+/// what happened in the missing part cannot be told.
+fn capture_loss(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
+    let first = *f.acked_unseen.first()?;
+    let mut evidence = f.acked_unseen.clone();
+    evidence.truncate(8);
+    Some(verdict(
+        Cause::IncompleteCapture,
+        phase_at(s, f, first),
+        None,
+        evidence,
+        format!(
+            "The capture missed packets: frame {first} acknowledges data the capture never saw ({} such frames). Capture again closer to the client, with a full snap length and without drops.",
+            f.acked_unseen.len()
         ),
         0.6,
     ))

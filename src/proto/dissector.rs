@@ -51,6 +51,8 @@ pub struct Dissector {
     tls_expected: bool,
     /// An X.224 Connection Request was seen (this connection speaks RDP).
     pub saw_rdp: bool,
+    /// A TLS alert was seen (either direction).
+    tls_alert: bool,
     tls_events: Vec<TlsEvent>,
 }
 
@@ -76,15 +78,28 @@ impl Dissector {
         if bytes.is_empty() {
             return;
         }
+        let peer = self.sides.get(at.dir.reverse()).mode;
         let side = self.sides.get_mut(at.dir);
         if side.mode == Mode::Undecided {
             side.mode = if tpkt::is_tpkt_start(bytes) {
                 Mode::Tpkt
             } else if tls::looks_like_tls(bytes) {
                 Mode::Tls
+            } else if matches!(peer, Mode::Tls | Mode::Tpkt) {
+                // The peer speaks TLS or RDP: these bytes should too, and the parser will say
+                // what is wrong with them.
+                peer
             } else {
                 Mode::Opaque
             };
+        }
+        // After a TLS failure, servers such as xrdp fall back to an X.224/MCS PDU in the clear.
+        if self.sides.get(at.dir).mode == Mode::Tls
+            && self.tls_alert
+            && tpkt::is_tpkt_start(bytes)
+            && !tls::looks_like_tls(bytes)
+        {
+            self.sides.get_mut(at.dir).mode = Mode::Tpkt;
         }
         match self.sides.get(at.dir).mode {
             Mode::Tpkt => self.tpkt_bytes(at, bytes, session),
@@ -115,7 +130,17 @@ impl Dissector {
         self.tls_events.clear();
         tls.push(at.dir, bytes, &mut self.tls_events);
         for e in self.tls_events.drain(..) {
-            session.push(at.frame, at.ts, Some(at.dir), EventKind::Tls(Box::new(e)));
+            if matches!(e, TlsEvent::Alert { .. } | TlsEvent::EncryptedAlert { .. }) {
+                self.tls_alert = true;
+            }
+            let kind = match e {
+                TlsEvent::Malformed { what } => EventKind::Malformed {
+                    layer: Layer::Tls,
+                    what,
+                },
+                other => EventKind::Tls(Box::new(other)),
+            };
+            session.push(at.frame, at.ts, Some(at.dir), kind);
         }
     }
 

@@ -2,8 +2,10 @@
 //! and the frontends read. Nothing here parses bytes.
 
 mod stats;
+mod summary;
 
 pub use stats::Throughput;
+pub use summary::{AlertJson, CertJson, RdpSummary, TlsSummary};
 
 use crate::decode::{IcmpKind, Transport};
 use crate::flow::tcp::TcpSummary;
