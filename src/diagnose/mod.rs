@@ -20,3 +20,6 @@ pub fn diagnose(session: &Session) -> Verdict {
     let facts = Facts::of(session);
     rules::run(session, &facts)
 }
+
+#[cfg(test)]
+mod tests;

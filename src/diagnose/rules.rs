@@ -815,17 +815,12 @@ fn link_timeout(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     if tries.len() < 2 {
         return None;
     }
-    // The first frame of the talker after the peer's last one: the start of the silence.
-    let silent_from = if talker == Direction::ClientToServer {
-        s_last
-    } else {
-        c_last
-    };
+    // The talker's first frame after the peer's last one: the start of the silence.
     let drop = s
-        .events
-        .iter()
-        .filter(|e| e.dir == Some(talker) && e.frame > silent_from)
-        .map(|e| e.frame)
+        .unanswered_from
+        .get(talker)
+        .map(|(fr, _)| fr)
+        .into_iter()
         .chain(tries.iter().copied())
         .min()?;
     let mut evidence = tries.clone();

@@ -442,6 +442,8 @@ pub struct Session {
     pub last_payload: PerDir<Option<(FrameNo, Timestamp)>>,
     /// Last frame sent by each side, of any kind.
     pub last_packet: PerDir<Option<(FrameNo, Timestamp)>>,
+    /// Per side: its first frame since the other side's last one (start of an unanswered run).
+    pub unanswered_from: PerDir<Option<(FrameNo, Timestamp)>>,
     /// Bytes and retransmissions over time, for charts.
     pub throughput: Throughput,
     /// The capture ended while the connection was still open.
@@ -483,6 +485,7 @@ impl Session {
             first_payload: PerDir::default(),
             last_payload: PerDir::default(),
             last_packet: PerDir::default(),
+            unanswered_from: PerDir::default(),
             throughput: Throughput::default(),
             open_at_end: false,
             server_active_at: None,
@@ -527,6 +530,8 @@ impl Session {
             *b += payload;
         }
         *self.last_packet.get_mut(dir) = Some((frame, ts));
+        self.unanswered_from.get_mut(dir).get_or_insert((frame, ts));
+        *self.unanswered_from.get_mut(dir.reverse()) = None;
         if dir == Direction::ServerToClient
             && self.server_active_at.is_none()
             && self.bytes[1] >= ACTIVE_BYTES
