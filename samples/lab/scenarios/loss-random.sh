@@ -8,7 +8,7 @@ scenario() {
     rtr -I FORWARD -p tcp --dport 3389 -m statistic --mode random --probability 0.15 -j DROP
     rtr -I FORWARD -p tcp --sport 3389 -m statistic --mode random --probability 0.15 -j DROP
     ev "noise window on the server display (more screen data to lose)"
-    nsx $NS_SRV env DISPLAY=$SRV_DISPLAY /usr/bin/python3 "$LAB/xwin.py" noise $SRV_DISPLAY 3 &
+    nsx $NS_SRV env DISPLAY=$SRV_DISPLAY /usr/bin/python3 "$LAB/xwin.py" noise $SRV_DISPLAY 2 &
     pause 4 "lossy path"
     rtr -D FORWARD -p tcp --dport 3389 -m statistic --mode random --probability 0.15 -j DROP
     rtr -D FORWARD -p tcp --sport 3389 -m statistic --mode random --probability 0.15 -j DROP
