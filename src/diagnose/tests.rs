@@ -84,8 +84,12 @@ impl B {
             negotiation: neg,
             notes: vec![],
         };
-        self.ev(4, 3, C, EventKind::X224Request(Box::new(cr)))
-            .ev(5, 4, S, EventKind::X224Confirm(Box::new(cc)))
+        self.ev(4, 3, C, EventKind::X224Request(Box::new(cr))).ev(
+            5,
+            4,
+            S,
+            EventKind::X224Confirm(Box::new(cc)),
+        )
     }
     fn client_hello(self, frame: u64, versions: Vec<u16>) -> Self {
         self.tls(
@@ -142,7 +146,12 @@ fn rst(ttl: u8, usual: Option<u8>) -> EventKind {
 
 fn check(s: &Session, cause: Cause, phase: Phase, drop: Option<u64>) {
     let v = diagnose(s);
-    assert_eq!((v.cause, v.phase, v.drop_frame), (cause, phase, drop), "{}", v.summary);
+    assert_eq!(
+        (v.cause, v.phase, v.drop_frame),
+        (cause, phase, drop),
+        "{}",
+        v.summary
+    );
     if let Some(d) = drop {
         assert!(v.evidence_frames.contains(&d), "{:?}", v.evidence_frames);
         assert!(!v.remediation.is_empty());
@@ -205,7 +214,12 @@ fn rdp_neg_failure() {
     };
     b = b.ev(4, 3, C, EventKind::X224Request(Box::default()));
     let s = b.ev(5, 4, S, EventKind::X224Confirm(Box::new(cc))).done();
-    check(&s, Cause::NegotiationFailure, Phase::X224Negotiation, Some(5));
+    check(
+        &s,
+        Cause::NegotiationFailure,
+        Phase::X224Negotiation,
+        Some(5),
+    );
     assert!(diagnose(&s).summary.contains("HYBRID_REQUIRED_BY_SERVER"));
 }
 
@@ -216,7 +230,12 @@ fn client_wants_nla_server_selects_rdp() {
         .x224(Protocols::HYBRID, Some(0))
         .ev(6, 5, C, EventKind::Fin)
         .done();
-    check(&s, Cause::NegotiationFailure, Phase::X224Negotiation, Some(5));
+    check(
+        &s,
+        Cause::NegotiationFailure,
+        Phase::X224Negotiation,
+        Some(5),
+    );
 }
 
 #[test]
@@ -235,7 +254,12 @@ fn protocol_version_alert() {
                 is_hello_retry_request: false,
             },
         )
-        .tls(8, 7, C, alert(AlertLevel::Fatal, AlertDescription::ProtocolVersion))
+        .tls(
+            8,
+            7,
+            C,
+            alert(AlertLevel::Fatal, AlertDescription::ProtocolVersion),
+        )
         .done();
     check(&s, Cause::TlsVersionMismatch, Phase::TlsHandshake, Some(8));
     // The client rejecting the server's version with another alert is the same mismatch.
@@ -253,7 +277,12 @@ fn protocol_version_alert() {
                 is_hello_retry_request: false,
             },
         )
-        .tls(8, 7, C, alert(AlertLevel::Fatal, AlertDescription::InternalError))
+        .tls(
+            8,
+            7,
+            C,
+            alert(AlertLevel::Fatal, AlertDescription::InternalError),
+        )
         .done();
     check(&s, Cause::TlsVersionMismatch, Phase::TlsHandshake, Some(8));
 }
@@ -264,7 +293,12 @@ fn handshake_failure_without_server_hello_is_cipher_mismatch() {
         .handshake()
         .x224(Protocols::SSL, Some(Protocols::SSL))
         .client_hello(6, vec![])
-        .tls(7, 6, S, alert(AlertLevel::Fatal, AlertDescription::HandshakeFailure))
+        .tls(
+            7,
+            6,
+            S,
+            alert(AlertLevel::Fatal, AlertDescription::HandshakeFailure),
+        )
         .done();
     check(&s, Cause::TlsCipherMismatch, Phase::TlsHandshake, Some(7));
 }
@@ -275,7 +309,12 @@ fn other_fatal_alert() {
         .handshake()
         .x224(Protocols::SSL, Some(Protocols::SSL))
         .client_hello(6, vec![])
-        .tls(7, 6, S, alert(AlertLevel::Fatal, AlertDescription::DecodeError))
+        .tls(
+            7,
+            6,
+            S,
+            alert(AlertLevel::Fatal, AlertDescription::DecodeError),
+        )
         .done();
     check(&s, Cause::TlsAlert, Phase::TlsHandshake, Some(7));
 }
@@ -296,7 +335,12 @@ fn plaintext_certificate_alert() {
                 is_hello_retry_request: false,
             },
         )
-        .tls(8, 7, C, alert(AlertLevel::Fatal, AlertDescription::CertificateExpired))
+        .tls(
+            8,
+            7,
+            C,
+            alert(AlertLevel::Fatal, AlertDescription::CertificateExpired),
+        )
         .done();
     check(&s, Cause::CertificateRejected, Phase::TlsHandshake, Some(8));
 }
@@ -310,7 +354,12 @@ fn encrypted_alert_right_after_handshake_is_certificate_refusal() {
         .tls(10, 9, C, TlsEvent::EncryptedAlert { len: 26 })
         .ev(11, 9, C, EventKind::Fin)
         .done();
-    check(&s, Cause::CertificateRejected, Phase::TlsHandshake, Some(10));
+    check(
+        &s,
+        Cause::CertificateRejected,
+        Phase::TlsHandshake,
+        Some(10),
+    );
 }
 
 #[test]

@@ -442,7 +442,8 @@ pub struct Session {
     pub last_payload: PerDir<Option<(FrameNo, Timestamp)>>,
     /// Last frame sent by each side, of any kind.
     pub last_packet: PerDir<Option<(FrameNo, Timestamp)>>,
-    /// Per side: its first frame since the other side's last one (start of an unanswered run).
+    /// Per side: its first payload frame since the other side's last packet (the start of a run
+    /// of data that got no answer at all).
     pub unanswered_from: PerDir<Option<(FrameNo, Timestamp)>>,
     /// Bytes and retransmissions over time, for charts.
     pub throughput: Throughput,
@@ -530,7 +531,9 @@ impl Session {
             *b += payload;
         }
         *self.last_packet.get_mut(dir) = Some((frame, ts));
-        self.unanswered_from.get_mut(dir).get_or_insert((frame, ts));
+        if payload > 0 {
+            self.unanswered_from.get_mut(dir).get_or_insert((frame, ts));
+        }
         *self.unanswered_from.get_mut(dir.reverse()) = None;
         if dir == Direction::ServerToClient
             && self.server_active_at.is_none()
