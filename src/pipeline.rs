@@ -216,11 +216,45 @@ impl Analyzer {
         for (i, s) in sessions.iter_mut().enumerate() {
             s.id = i as u64 + 1;
         }
+        link_udp_to_tcp(&mut sessions);
         Analysis {
             sessions,
             frames: self.frames,
             skipped: self.skipped,
         }
+    }
+}
+
+/// Tie each RDP-UDP flow to the TCP session between the same client and server that was open
+/// when it started (MS-RDPBCGR 1.3.1.1: the UDP transport is set up from an established TCP
+/// connection).
+fn link_udp_to_tcp(sessions: &mut [Session]) {
+    let tcp: Vec<(
+        u64,
+        std::net::IpAddr,
+        std::net::IpAddr,
+        Timestamp,
+        Timestamp,
+    )> = sessions
+        .iter()
+        .filter(|s| s.transport == Transport::Tcp)
+        .map(|s| (s.id, s.client.ip(), s.server.ip(), s.start, s.end))
+        .collect();
+    for s in sessions
+        .iter_mut()
+        .filter(|s| s.transport == Transport::Udp)
+    {
+        s.tcp_session = tcp
+            .iter()
+            .rev()
+            .find(|(_, c, sv, start, end)| {
+                *c == s.client.ip() && *sv == s.server.ip() && *start <= s.start && s.start <= *end
+            })
+            .or_else(|| {
+                tcp.iter()
+                    .find(|(_, c, sv, _, _)| *c == s.client.ip() && *sv == s.server.ip())
+            })
+            .map(|(id, ..)| *id);
     }
 }
 
@@ -384,6 +418,14 @@ impl Ctx<'_> {
         c.session.count(f.number, f.ts, dir, payload.len() as u64);
         if let TransportState::Udp(u) = &mut c.transport {
             u.on_datagram(src == c.session.client, payload.len());
+        }
+        if c.rdp && !payload.is_empty() {
+            let at = At {
+                dir,
+                frame: f.number,
+                ts: f.ts,
+            };
+            c.dissector.datagram(at, payload, &mut c.session);
         }
     }
 

@@ -16,6 +16,9 @@ const SILENT_S: f64 = 3.0;
 
 /// Run the rules in order; the first that fires gives the verdict.
 pub fn run(s: &Session, f: &Facts<'_>) -> Verdict {
+    if s.transport == crate::decode::Transport::Udp {
+        return udp_transport(s);
+    }
     let rules: [Rule; 16] = [
         icmp_unreachable,
         port_closed,
@@ -685,6 +688,11 @@ fn reset_mid_session(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         return None;
     };
     let forged = usual_ttl.is_some_and(|u| u != *ttl);
+    // The client's own reset (its usual TTL) is the client giving up or the user closing the
+    // window (mstsc often closes with RST): not something that killed the session.
+    if dir == Direction::ClientToServer && !forged {
+        return None;
+    }
     let phase = phase_at(s, f, frame);
     let from = if dir == Direction::ServerToClient {
         format!("from the server's address {}", s.server.ip())
@@ -1013,6 +1021,63 @@ fn capture_loss(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
 /// The client asked for RDP and the connection ended before the server even confirmed.
 fn negotiation_abandoned(_s: &Session, _f: &Facts<'_>) -> Option<Verdict> {
     None
+}
+
+/// An RDP-UDP flow is a side channel of a TCP session (MS-RDPEUDP): its failure degrades the
+/// session (TCP carries everything) but never ends it, so it is never a failure cause.
+fn udp_transport(s: &Session) -> Verdict {
+    let syns: Vec<FrameNo> = s
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::UdpSyn { .. }))
+        .map(|e| e.frame)
+        .collect();
+    let synack = s
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::UdpSynAck { .. }))
+        .map(|e| e.frame);
+    let tcp = s
+        .tcp_session
+        .map(|id| format!(" TCP session #{id} carries the session."))
+        .unwrap_or_default();
+    let (summary, remediation, evidence) = match (syns.first(), synack) {
+        (Some(first), None) => (
+            format!(
+                "The RDP-UDP transport was not set up: {} SYN(s) from frame {first} got no answer (UDP 3389 blocked or disabled on the server).{tcp}",
+                syns.len()
+            ),
+            vec![
+                "Allow UDP 3389 from the client's network to the server for better performance over lossy or high-latency links (optional: RDP falls back to TCP).".to_string(),
+            ],
+            syns.clone(),
+        ),
+        (_, Some(sa)) => (format!("RDP-UDP transport set up at frame {sa}.{tcp}"), Vec::new(), Vec::new()),
+        (None, None) => (format!("RDP-UDP traffic without its handshake in the capture.{tcp}"), Vec::new(), Vec::new()),
+    };
+    let rdp_udp = s.on_rdp_port() || !syns.is_empty() || synack.is_some();
+    let summary = if rdp_udp {
+        summary
+    } else {
+        format!(
+            "A UDP flow that is not RDP ({} datagrams).",
+            s.packets[0] + s.packets[1]
+        )
+    };
+    Verdict {
+        cause: if rdp_udp && syns.is_empty() && synack.is_none() {
+            Cause::IncompleteCapture
+        } else {
+            Cause::Healthy
+        },
+        phase: Phase::Active,
+        drop_frame: None,
+        evidence_frames: evidence,
+        summary,
+        remediation,
+        confidence: 0.8,
+        in_progress: s.open_at_end,
+    }
 }
 
 fn fallback(s: &Session, f: &Facts<'_>) -> Verdict {

@@ -8,6 +8,7 @@
 
 use super::gcc;
 use super::mcs::{self, McsPdu};
+use super::rdpeudp;
 use super::share::{self, SecurityMode, SlowPath};
 use super::tls::{self, TlsEvent, TlsSession};
 use super::tpkt;
@@ -53,6 +54,8 @@ pub struct Dissector {
     pub saw_rdp: bool,
     /// A TLS alert was seen (either direction).
     tls_alert: bool,
+    /// RDP-UDP: SYN and SYN+ACK seen, and whether both sides moved on to MS-RDPEUDP2.
+    udp: UdpState,
     tls_events: Vec<TlsEvent>,
 }
 
@@ -67,7 +70,72 @@ pub struct At {
     pub ts: Timestamp,
 }
 
+/// What the MS-RDPEUDP handshake has shown so far.
+#[derive(Debug, Default)]
+struct UdpState {
+    syn: bool,
+    syn_ack: bool,
+    /// Versions announced in SYNEX (client, server): both ≥ 3 means RDPEUDP2 follows.
+    version: PerDir<u16>,
+    acked: bool,
+}
+
 impl Dissector {
+    /// One UDP datagram of an RDP-UDP flow (MS-RDPEUDP 3.1.5.1: SYN, SYN+ACK, ACK; then data
+    /// with ACK vectors, or MS-RDPEUDP2 packets once both sides announced version 3).
+    pub fn datagram(&mut self, at: At, payload: &[u8], session: &mut Session) {
+        let u = &mut self.udp;
+        let both_v3 = u.version.client >= 3 && u.version.server >= 3;
+        if u.syn_ack && both_v3 {
+            return; // RDPEUDP2: nothing the diagnosis needs beyond the packet counts.
+        }
+        let dg = match rdpeudp::parse_datagram_whole(payload) {
+            Ok((_, d)) => d,
+            Err(ProtoError::Malformed { layer, what }) => {
+                if !u.syn_ack {
+                    self.malformed(at, layer, what, session);
+                }
+                return;
+            }
+            Err(ProtoError::Incomplete(_)) => {
+                if !u.syn_ack {
+                    self.malformed(
+                        at,
+                        Layer::RdpEudp,
+                        "datagram shorter than its headers".into(),
+                        session,
+                    );
+                }
+                return;
+            }
+        };
+        let version = dg.synex.map(|x| x.version);
+        if let Some(v) = version {
+            *u.version.get_mut(at.dir) = v.0;
+        }
+        let kind = if dg.is_syn() {
+            let retry = u.syn;
+            u.syn = true;
+            EventKind::UdpSyn {
+                retry,
+                mtu: dg.syn.map(|s| (s.upstream_mtu, s.downstream_mtu)),
+                version: version.map(|v| v.name()),
+            }
+        } else if dg.is_syn_ack() {
+            u.syn_ack = true;
+            EventKind::UdpSynAck {
+                mtu: dg.syn.map(|s| (s.upstream_mtu, s.downstream_mtu)),
+                version: version.map(|v| v.name()),
+            }
+        } else if u.syn_ack && !u.acked && at.dir == Direction::ClientToServer {
+            u.acked = true;
+            EventKind::UdpEstablished
+        } else {
+            return;
+        };
+        session.push(at.frame, at.ts, Some(at.dir), kind);
+    }
+
     /// A fresh dissector.
     pub fn new() -> Self {
         Self::default()

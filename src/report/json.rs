@@ -48,6 +48,8 @@ struct SessionJson<'a> {
     conn_state: String,
     history: String,
     tcp: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tcp_session: Option<u64>,
     rdp: Option<RdpSummary>,
     tls: Option<TlsSummary>,
     verdict: &'a Verdict,
@@ -84,6 +86,7 @@ fn session_json<'a>(s: &'a Session, v: &'a Verdict) -> SessionJson<'a> {
         conn_state: s.conn_state.clone(),
         history: s.history.clone(),
         tcp: s.tcp.as_ref().and_then(|t| serde_json::to_value(t).ok()),
+        tcp_session: s.tcp_session,
         rdp: RdpSummary::of(s),
         tls: TlsSummary::of(s),
         verdict: v,

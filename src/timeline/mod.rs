@@ -128,6 +128,24 @@ pub enum EventKind {
         /// Its MS-RDPBCGR name.
         name: String,
     },
+    /// MS-RDPEUDP SYN from the client (2.2.2.1, 3.1.5.1.1).
+    UdpSyn {
+        /// A repeated SYN.
+        retry: bool,
+        /// Upstream and downstream MTU offered.
+        mtu: Option<(u16, u16)>,
+        /// SYNEX protocol version, when announced.
+        version: Option<String>,
+    },
+    /// MS-RDPEUDP SYN+ACK from the server.
+    UdpSynAck {
+        /// MTUs.
+        mtu: Option<(u16, u16)>,
+        /// SYNEX protocol version.
+        version: Option<String>,
+    },
+    /// The client acknowledged the SYN+ACK: the UDP transport is up.
+    UdpEstablished,
     /// An unencrypted Client Info PDU (MS-RDPBCGR 2.2.1.11): who logs on (never the password).
     ClientInfo {
         /// User name.
@@ -231,6 +249,30 @@ impl EventKind {
             EventKind::McsDisconnect { reason } => {
                 format!("MCS Disconnect Provider Ultimatum ({reason})")
             }
+            EventKind::UdpSyn {
+                retry,
+                mtu,
+                version,
+            } => format!(
+                "RDP-UDP SYN{}{}{}",
+                if *retry { " (retry)" } else { "" },
+                mtu.map(|(u, d)| format!(", MTU {u}/{d}"))
+                    .unwrap_or_default(),
+                version
+                    .as_deref()
+                    .map(|v| format!(", {v}"))
+                    .unwrap_or_default()
+            ),
+            EventKind::UdpSynAck { mtu, version } => format!(
+                "RDP-UDP SYN+ACK{}{}",
+                mtu.map(|(u, d)| format!(", MTU {u}/{d}"))
+                    .unwrap_or_default(),
+                version
+                    .as_deref()
+                    .map(|v| format!(", {v}"))
+                    .unwrap_or_default()
+            ),
+            EventKind::UdpEstablished => "RDP-UDP ACK (UDP transport up)".into(),
             EventKind::ErrorInfo { code, name } => format!("Set Error Info {name} (0x{code:08x})"),
             EventKind::ClientInfo { user, domain } => {
                 if domain.is_empty() {
@@ -457,6 +499,8 @@ pub struct Session {
     pub conn_state: String,
     /// Zeek's history.
     pub history: String,
+    /// For an RDP-UDP flow: the TCP session (same client and server) it belongs to.
+    pub tcp_session: Option<u64>,
 }
 
 impl Session {
@@ -493,6 +537,7 @@ impl Session {
             tcp: None,
             conn_state: String::new(),
             history: String::new(),
+            tcp_session: None,
         }
     }
 
