@@ -7,6 +7,8 @@ use rdpscope::report::{self, FileReport};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// Why did the RDP session die? rdpscope reads a packet capture, follows every RDP connection
 /// (TCP and UDP 3389, or any port that speaks X.224), and names the cause, the drop point and
@@ -115,8 +117,8 @@ fn expand(inputs: &[PathBuf]) -> Vec<(PathBuf, bool)> {
     out
 }
 
-fn analyse(path: &Path, all: bool) -> Result<FileReport, OpenError> {
-    let (read, analysis) = pipeline::analyze_file(path, Options { all }, None)?;
+fn analyse(path: &Path, all: bool, progress: &Arc<AtomicU64>) -> Result<FileReport, OpenError> {
+    let (read, analysis) = pipeline::analyze_file(path, Options { all }, Some(progress.clone()))?;
     Ok(FileReport::new(path.display().to_string(), read, analysis))
 }
 
@@ -126,6 +128,11 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> Exit
         .map(|n| n.get())
         .unwrap_or(1)
         .min(files.len().max(1));
+    let total: u64 = files
+        .iter()
+        .map(|(p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let progress = report::progress::Progress::start(total, std::io::stderr().is_terminal());
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<Result<FileReport, OpenError>>> =
         (0..files.len()).map(|_| None).collect();
@@ -136,7 +143,7 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> Exit
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((path, _)) = files.get(i) else { break };
-                    let r = analyse(path, all);
+                    let r = analyse(path, all, &progress.bytes);
                     if let Ok(mut s) = slots.lock() {
                         if let Some(slot) = s.get_mut(i) {
                             *slot = Some(r);
@@ -146,6 +153,7 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> Exit
             });
         }
     });
+    progress.finish();
     let mut status = ExitCode::SUCCESS;
     let mut reports = Vec::new();
     let stdout = std::io::stdout();

@@ -2,6 +2,7 @@
 //! Both only read sessions and verdicts.
 
 pub mod json;
+pub mod progress;
 pub mod text;
 
 use crate::capture::ReadSummary;
