@@ -427,7 +427,7 @@ fn cert_reasons(s: &Session, f: &Facts<'_>) -> Option<String> {
     let mut reasons = Vec::new();
     match leaf.validity_at(now) {
         crate::proto::tls::Validity::Expired => reasons.push(format!(
-            "it expired on {} (before the capture)",
+            "it expired on {}, before the capture",
             crate::types::Timestamp::from_parts(leaf.not_after, 0)
                 .rfc3339()
                 .get(..10)

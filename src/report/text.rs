@@ -67,7 +67,9 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
     for (c, n) in &causes {
         let _ = writeln!(out, "  {:>5}  {}", n, style.cause(*c));
     }
+    // Remediation is printed once per cause and file; later sessions refer to the first.
     for r in reports {
+        let mut fixes_shown: Vec<(Cause, u64)> = Vec::new();
         let _ = writeln!(out);
         let fmt = r.read.format.map(|f| f.to_string()).unwrap_or_default();
         let _ = writeln!(
@@ -83,7 +85,14 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
             let _ = writeln!(out, "  warning: {w}");
         }
         for (s, v) in r.sessions.iter().filter(|(_, v)| v.cause.is_failure()) {
-            failed_session(&mut out, s, v, style);
+            let first = fixes_shown
+                .iter()
+                .find(|(c, _)| *c == v.cause)
+                .map(|(_, id)| *id);
+            if first.is_none() {
+                fixes_shown.push((v.cause, s.id));
+            }
+            failed_session(&mut out, s, v, style, first);
             if style.timeline {
                 timeline(&mut out, s, v);
             }
@@ -144,7 +153,7 @@ fn timeline(out: &mut String, s: &Session, v: &Verdict) {
     }
 }
 
-fn failed_session(out: &mut String, s: &Session, v: &Verdict, style: Style) {
+fn failed_session(out: &mut String, s: &Session, v: &Verdict, style: Style, fix_of: Option<u64>) {
     let _ = writeln!(
         out,
         "  #{} {}  {}  {:.3}s  {}",
@@ -163,6 +172,10 @@ fn failed_session(out: &mut String, s: &Session, v: &Verdict, style: Style) {
         let _ = writeln!(out, "      evidence:  frames {}", ev.join(", "));
     }
     let _ = writeln!(out, "      why:       {}", v.summary);
+    if let Some(id) = fix_of {
+        let _ = writeln!(out, "      fix:       as for #{id} above");
+        return;
+    }
     for (i, r) in v.remediation.iter().enumerate() {
         let lead = if i == 0 {
             "      fix:       "
