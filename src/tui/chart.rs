@@ -75,7 +75,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
                 .bounds([0.0, max_y])
                 .labels(["0".to_string(), theme::human_bytes(max_y as u64)]),
         )
-        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
+        .hidden_legend_constraints((Constraint::Ratio(1, 3), Constraint::Ratio(1, 3)));
     f.render_widget(chart, chart_area);
     if spark_area.height > 0 {
         let data: Vec<u64> = t.bins.iter().map(|b| b[2]).collect();
