@@ -1,6 +1,12 @@
 //! Snapshot tests of every TUI screen over real captures from the shared corpus, rendered with
 //! ratatui's `TestBackend` at fixed sizes (no wall-clock time appears on screen).
 //! Update with `INSTA_UPDATE=always cargo test --test tui_snapshots` and review the diff.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
