@@ -10,8 +10,12 @@ use std::fmt;
 pub const DEFAULT_FILTER: &str = "tcp port 3389 or udp port 3389";
 /// Bytes kept per packet (Wireshark's default maximum).
 const SNAPLEN: i32 = 262_144;
-/// How long one [`LiveCapture::next`] call waits for a packet, in milliseconds.
+/// libpcap's buffer timeout, in milliseconds (immediate mode delivers packets at once anyway).
 const READ_TIMEOUT_MS: i32 = 100;
+/// How long [`LiveCapture::next`] sleeps when no packet is waiting. The handle is non-blocking:
+/// with TPACKET_V3, libpcap's own timeout does not wake a blocked read while no packet arrives,
+/// so a blocking read could never notice Ctrl-C on a quiet link.
+const IDLE_SLEEP: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Why a live capture could not start (exit status 3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +125,8 @@ impl LiveCapture {
             .snaplen(SNAPLEN)
             .timeout(READ_TIMEOUT_MS)
             .open()
+            .map_err(|e| classify(iface, e))?
+            .setnonblock()
             .map_err(|e| classify(iface, e))?;
         cap.filter(filter, true).map_err(|e| LiveError::BadFilter {
             filter: filter.into(),
@@ -144,8 +150,8 @@ impl LiveCapture {
         self.frames
     }
 
-    /// Wait up to the read timeout for one packet and hand it to `on_frame`. Returns whether a
-    /// packet came.
+    /// Hand the next waiting packet to `on_frame`; when none is waiting, sleep a few
+    /// milliseconds instead. Returns whether a packet came.
     pub fn next(&mut self, on_frame: &mut dyn FnMut(&Frame<'_>)) -> Result<bool, LiveError> {
         match self.cap.next_packet() {
             Ok(p) => {
@@ -168,7 +174,10 @@ impl LiveCapture {
                 on_frame(&frame);
                 Ok(true)
             }
-            Err(pcap::Error::TimeoutExpired) => Ok(false),
+            Err(pcap::Error::TimeoutExpired) => {
+                std::thread::sleep(IDLE_SLEEP);
+                Ok(false)
+            }
             Err(e) => Err(LiveError::Other(format!("capture stopped: {e}"))),
         }
     }
