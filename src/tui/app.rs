@@ -574,3 +574,153 @@ pub fn drop_index(r: &Row) -> Option<usize> {
             }
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::EventKind;
+    use crate::types::{Direction, Timestamp};
+
+    fn session(id: u64, port: u16, first: u64, rst: bool) -> Session {
+        let c: SocketAddr = format!("10.0.0.1:{port}").parse().unwrap();
+        let s: SocketAddr = "10.0.0.2:3389".parse().unwrap();
+        let mut x = Session::new(id, Transport::Tcp, c, s, first, Timestamp(0));
+        let cs = Some(Direction::ClientToServer);
+        let sc = Some(Direction::ServerToClient);
+        x.push(first, Timestamp(0), cs, EventKind::Syn { retry: false });
+        x.push(
+            first + 1,
+            Timestamp(1_000),
+            sc,
+            EventKind::SynAck { retry: false },
+        );
+        x.push(first + 2, Timestamp(2_000), cs, EventKind::Established);
+        if rst {
+            x.push(
+                first + 3,
+                Timestamp(3_000),
+                sc,
+                EventKind::Rst {
+                    ttl: 64,
+                    ip_id: None,
+                    usual_ttl: Some(64),
+                    with_data: false,
+                },
+            );
+        } else {
+            x.push(first + 3, Timestamp(3_000), cs, EventKind::Fin);
+            x.push(first + 4, Timestamp(4_000), sc, EventKind::Fin);
+        }
+        x
+    }
+
+    fn press(app: &mut App, c: char) -> Action {
+        app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    fn app() -> App {
+        let mut a = App::new("t", false);
+        a.set_sessions(
+            vec![session(1, 50001, 1, false), session(2, 50002, 10, true)],
+            false,
+        );
+        a
+    }
+
+    #[test]
+    fn filter_by_port_and_by_cause() {
+        let mut a = app();
+        let cause = a.rows().get(1).unwrap().verdict.cause.name().to_string();
+        for c in "/50002".chars() {
+            press(&mut a, c);
+        }
+        assert_eq!(a.visible_len(), 1);
+        assert_eq!(a.selected().unwrap().session.id, 2);
+        a.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        assert_eq!(a.visible_len(), 2);
+        press(&mut a, '/');
+        for c in cause.chars() {
+            press(&mut a, c);
+        }
+        assert!(a.visible().all(|r| r.verdict.cause.name() == cause));
+        // Typing in the filter never quits.
+        press(&mut a, 'q');
+        assert_eq!(a.mode, Mode::Filter);
+    }
+
+    #[test]
+    fn severity_sort_puts_failures_first_and_keeps_selection() {
+        let mut a = app();
+        assert_eq!(a.selected().unwrap().session.id, 1);
+        press(&mut a, 's');
+        let order: Vec<u64> = a.visible().map(|r| r.session.id).collect();
+        assert!(a.rows().get(1).unwrap().verdict.cause.is_failure());
+        assert!(!a.rows().first().unwrap().verdict.cause.is_failure());
+        assert_eq!(order, vec![2, 1]);
+        assert_eq!(
+            a.selected().unwrap().session.id,
+            1,
+            "selection follows the session"
+        );
+    }
+
+    #[test]
+    fn problems_jump_and_wrap() {
+        let mut a = app();
+        press(&mut a, 'j');
+        assert_eq!(a.selected().unwrap().session.id, 2);
+        a.select_event(0);
+        press(&mut a, 'n');
+        assert_eq!(a.ladder.selected(), Some(3), "the RST");
+        assert_eq!(a.focus, Focus::Timeline);
+        press(&mut a, 'n');
+        assert_eq!(a.ladder.selected(), Some(3), "wraps to the only problem");
+        press(&mut a, 'k');
+        press(&mut a, 'N');
+        assert_eq!(a.ladder.selected(), Some(3));
+        assert_eq!(press(&mut a, 'e'), Action::Export);
+        assert_eq!(press(&mut a, 'q'), Action::Quit);
+    }
+
+    #[test]
+    fn live_pause_holds_updates_until_resumed() {
+        let mut a = App::new("live", true);
+        a.set_sessions(vec![session(1, 50001, 1, false)], true);
+        press(&mut a, 'p');
+        assert!(a.paused);
+        a.set_sessions(
+            vec![session(1, 50001, 1, false), session(2, 50002, 10, true)],
+            true,
+        );
+        assert_eq!(a.rows().len(), 1);
+        press(&mut a, 'p');
+        assert_eq!(a.rows().len(), 2);
+    }
+
+    #[test]
+    fn open_sessions_are_in_progress_only_while_running() {
+        let mut s = session(1, 50001, 1, false);
+        s.open_at_end = true;
+        assert!(Row::new(s.clone(), true).verdict.in_progress);
+        assert!(!Row::new(s, false).verdict.in_progress);
+    }
+
+    #[test]
+    fn mouse_click_selects_row_and_event() {
+        let mut a = app();
+        a.areas.sessions = Rect::new(0, 1, 80, 6);
+        a.areas.timeline = Rect::new(0, 7, 80, 10);
+        let click = |col, row| MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: col,
+            row,
+            modifiers: KeyModifiers::NONE,
+        };
+        // Border (y=1) and header (y=2) first: y=4 is the second session.
+        a.on_mouse(click(5, 4));
+        assert_eq!(a.selected().unwrap().session.id, 2);
+        a.on_mouse(click(5, 7 + 2 + 1));
+        assert_eq!(a.ladder.selected(), Some(1));
+        assert_eq!(a.focus, Focus::Timeline);
+    }
+}

@@ -186,3 +186,57 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         area,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::Transport;
+    use crate::types::Timestamp;
+
+    fn text(lines: &[Line<'_>]) -> String {
+        lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn rst_with_a_foreign_ttl_is_called_out() {
+        let s = Session::new(
+            1,
+            Transport::Tcp,
+            "10.0.0.1:50000".parse().unwrap(),
+            "10.0.0.2:3389".parse().unwrap(),
+            1,
+            Timestamp::from_parts(1_700_000_000, 0),
+        );
+        let e = Event {
+            frame: 9,
+            ts: Timestamp::from_parts(1_700_000_002, 500_000_000),
+            dir: Some(Direction::ServerToClient),
+            kind: EventKind::Rst {
+                ttl: 61,
+                ip_id: Some(0x1234),
+                usual_ttl: Some(128),
+                with_data: false,
+            },
+        };
+        let t = text(&event_detail(&e, &s));
+        assert_eq!(
+            t,
+            "RST (TTL 61, usual 128)\n\
+             frame       9\n\
+             time        2023-11-14T22:13:22.500000Z (+2.500000 s)\n\
+             from        server → client\n\
+             TTL         61 (sender's usual: 128)\n\
+             IP ID       0x1234\n\
+             TTL differs from the sender's other packets: the RST may come from a middlebox"
+        );
+    }
+}
