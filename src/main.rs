@@ -37,6 +37,9 @@ enum Command {
         /// Report every connection, not only the ones that touch RDP.
         #[arg(long)]
         all: bool,
+        /// Text report: also print each session's timeline (frame, time, direction, event).
+        #[arg(long, conflicts_with = "json")]
+        timeline: bool,
         /// NSS key log file (SSLKEYLOGFILE) to decrypt TLS.
         #[arg(long, value_name = "FILE")]
         keylog: Option<PathBuf>,
@@ -78,8 +81,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Report {
-            json, all, files, ..
-        } => run_report(&files, json, all),
+            json,
+            all,
+            timeline,
+            files,
+            ..
+        } => run_report(&files, json, all, timeline),
         Command::Tui { file } => rdpscope::tui::run_file(&file),
         Command::Live {
             interface,
@@ -121,7 +128,7 @@ fn analyse(path: &Path, all: bool) -> Result<FileReport, OpenError> {
     Ok(FileReport::new(path.display().to_string(), read, analysis))
 }
 
-fn run_report(inputs: &[PathBuf], json: bool, all: bool) -> ExitCode {
+fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> ExitCode {
     let files = expand(inputs);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -182,7 +189,7 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool) -> ExitCode {
         let _ = write!(
             out,
             "{}",
-            report::text::render(&reports, report::text::Style { color })
+            report::text::render(&reports, report::text::Style { color, timeline })
         );
     }
     status

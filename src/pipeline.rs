@@ -3,8 +3,13 @@
 
 use crate::capture::{self, Frame, OpenError, ReadSummary};
 use crate::decode::{Decoded, Decoder, IpMeta, TcpView, Transport};
+use crate::flow::reassembly::StreamSink;
+use crate::flow::segment::{TcpFlags, TcpSegment};
+use crate::flow::tcp::{AnalysisFlags, TcpConn};
+use crate::flow::zeek::{self, ZeekOrientation, ZeekUdp};
 use crate::flow::{self, FlowKey, Table};
-use crate::timeline::{EventKind, Session};
+use crate::proto::dissector::{At, Dissector};
+use crate::timeline::{EventKind, Session, TcpNote};
 use crate::types::{Direction, PerDir, Timestamp};
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -30,9 +35,19 @@ const IDLE_NS: i64 = 3_600_000_000_000;
 /// How often (in frames) the table is swept.
 const SWEEP_EVERY: u64 = 1 << 16;
 
+/// The transport-specific state of a connection.
+enum TransportState {
+    /// TCP analysis and reassembly.
+    Tcp(Box<TcpConn>),
+    /// Zeek's UDP history.
+    Udp(ZeekUdp),
+}
+
 /// Per-connection state while the capture is read.
 struct Conn {
     session: Session,
+    transport: TransportState,
+    dissector: Dissector,
     /// Saw a FIN from (client, server).
     fin: [bool; 2],
     /// An RST was seen, or FINs both ways.
@@ -210,11 +225,55 @@ impl Analyzer {
 }
 
 fn finish(mut c: Conn, all: bool, done: &mut Vec<Session>, at_end: bool) {
-    if !(all || c.rdp) {
+    if !(all || c.rdp || c.dissector.saw_rdp) {
         return;
+    }
+    match &mut c.transport {
+        TransportState::Tcp(tcp) => {
+            let mut sink = Sink {
+                session: &mut c.session,
+                dissector: &mut c.dissector,
+            };
+            tcp.finish(&mut sink);
+            c.session.tcp = Some(tcp.summary());
+            c.session.history = tcp.zeek().history().to_string();
+            c.session.conn_state = tcp.zeek().conn_state().to_string();
+        }
+        TransportState::Udp(u) => {
+            c.session.history = u.history().to_string();
+            c.session.conn_state = u.conn_state().to_string();
+        }
     }
     c.session.open_at_end = at_end && !c.closed;
     done.push(c.session);
+}
+
+/// Where reassembled TCP bytes go: the protocol dissector, which appends events to the session.
+struct Sink<'c> {
+    session: &'c mut Session,
+    dissector: &'c mut Dissector,
+}
+
+impl StreamSink for Sink<'_> {
+    fn data(&mut self, dir: Direction, frame: u64, ts: Timestamp, bytes: &[u8]) {
+        self.dissector
+            .data(At { dir, frame, ts }, bytes, self.session);
+    }
+
+    fn gap(&mut self, dir: Direction, frame: u64, missing_len: u32) {
+        let ts = self.session.end;
+        self.session.push(
+            frame,
+            ts,
+            Some(dir),
+            EventKind::Gap {
+                len: u64::from(missing_len),
+            },
+        );
+        self.dissector.gap(dir);
+    }
+
+    fn end(&mut self, _dir: Direction, _frame: u64) {}
 }
 
 struct Ctx<'t> {
@@ -227,15 +286,21 @@ struct Ctx<'t> {
 impl Ctx<'_> {
     fn new_conn(
         &mut self,
-        transport: Transport,
+        transport: TransportState,
         client: SocketAddr,
         server: SocketAddr,
         f: &Frame<'_>,
     ) -> Conn {
         let id = *self.next_id;
         *self.next_id += 1;
+        let kind = match transport {
+            TransportState::Tcp(_) => Transport::Tcp,
+            TransportState::Udp(_) => Transport::Udp,
+        };
         Conn {
-            session: Session::new(id, transport, client, server, f.number, f.ts),
+            session: Session::new(id, kind, client, server, f.number, f.ts),
+            transport,
+            dissector: Dissector::new(),
             fin: [false; 2],
             closed: false,
             syn_seq: None,
@@ -272,7 +337,20 @@ impl Ctx<'_> {
         }
         if self.table.get_mut(&key, f.ts.0).is_none() {
             let (client, server) = flow::orient(Transport::Tcp, src, dst, pure_syn, syn && ackf);
-            let conn = self.new_conn(Transport::Tcp, client, server, f);
+            let dir = if src == client {
+                Direction::ClientToServer
+            } else {
+                Direction::ServerToClient
+            };
+            let orientation = ZeekOrientation::from_first_packet(
+                dir,
+                TcpFlags::from_bits(tcp.flags),
+                tcp.src_port,
+                tcp.dst_port,
+                zeek::likely_server_port,
+            );
+            let state = TransportState::Tcp(Box::new(TcpConn::new(orientation)));
+            let conn = self.new_conn(state, client, server, f);
             self.insert(key, f, conn);
         }
         let Some(c) = self.table.get_mut(&key, f.ts.0) else {
@@ -292,7 +370,7 @@ impl Ctx<'_> {
         let key = FlowKey::new(Transport::Udp, src, dst);
         if self.table.get_mut(&key, f.ts.0).is_none() {
             let (client, server) = flow::orient(Transport::Udp, src, dst, false, false);
-            let conn = self.new_conn(Transport::Udp, client, server, f);
+            let conn = self.new_conn(TransportState::Udp(ZeekUdp::default()), client, server, f);
             self.insert(key, f, conn);
         }
         let Some(c) = self.table.get_mut(&key, f.ts.0) else {
@@ -304,6 +382,9 @@ impl Ctx<'_> {
             Direction::ServerToClient
         };
         c.session.count(f.number, f.ts, dir, payload.len() as u64);
+        if let TransportState::Udp(u) = &mut c.transport {
+            u.on_datagram(src == c.session.client, payload.len());
+        }
     }
 
     fn icmp(&mut self, f: &Frame<'_>, ip: IpMeta, err: crate::decode::IcmpError) {
@@ -388,6 +469,71 @@ fn on_tcp(c: &mut Conn, f: &Frame<'_>, dir: Direction, ip: IpMeta, tcp: &TcpView
     }
     if !c.rdp && !tcp.payload.is_empty() && looks_like_x224_cr(tcp.payload) {
         c.rdp = true;
+    }
+    let TransportState::Tcp(conn) = &mut c.transport else {
+        return;
+    };
+    let seg = TcpSegment {
+        frame: f.number,
+        ts: f.ts,
+        dir,
+        seq: tcp.seq,
+        ack: tcp.ack,
+        flags: TcpFlags::from_bits(flags),
+        window: tcp.window,
+        options: crate::decode::tcp_options(tcp.options),
+        payload: tcp.payload,
+        payload_len: tcp.wire_len,
+        ip_id: ip.ip_id,
+        ttl: ip.ttl,
+    };
+    let mut sink = Sink {
+        session: &mut c.session,
+        dissector: &mut c.dissector,
+    };
+    let analysis = conn.on_segment(&seg, &mut sink);
+    note_analysis(&mut c.session, f, dir, analysis.flags);
+}
+
+/// Timeline entries for Wireshark's analysis flags on a frame.
+fn note_analysis(s: &mut Session, f: &Frame<'_>, dir: Direction, flags: AnalysisFlags) {
+    if flags.is_empty() {
+        return;
+    }
+    const MAP: [(AnalysisFlags, TcpNote); 11] = [
+        (AnalysisFlags::CAPTURE_DUPLICATE, TcpNote::CaptureDuplicate),
+        (
+            AnalysisFlags::SPURIOUS_RETRANSMISSION,
+            TcpNote::SpuriousRetransmission,
+        ),
+        (
+            AnalysisFlags::FAST_RETRANSMISSION,
+            TcpNote::FastRetransmission,
+        ),
+        (AnalysisFlags::RETRANSMISSION, TcpNote::Retransmission),
+        (AnalysisFlags::LOST_SEGMENT, TcpNote::LostSegment),
+        (AnalysisFlags::ACKED_UNSEEN, TcpNote::AckedUnseen),
+        (AnalysisFlags::DUPLICATE_ACK, TcpNote::DupAck),
+        (AnalysisFlags::OUT_OF_ORDER, TcpNote::OutOfOrder),
+        (AnalysisFlags::ZERO_WINDOW, TcpNote::ZeroWindow),
+        (AnalysisFlags::ZERO_WINDOW_PROBE, TcpNote::ZeroWindowProbe),
+        (AnalysisFlags::KEEP_ALIVE, TcpNote::KeepAlive),
+    ];
+    // One note per frame: the most telling flag (Wireshark shows them in this order too).
+    if let Some((_, note)) = MAP.iter().find(|(fl, _)| flags.contains(*fl)) {
+        if matches!(note, TcpNote::Retransmission | TcpNote::FastRetransmission) {
+            s.throughput.retransmission(f.ts.since(s.start));
+        }
+        s.push(f.number, f.ts, Some(dir), EventKind::Tcp(*note));
+    }
+    if flags.contains(AnalysisFlags::WINDOW_FULL) && !flags.contains(AnalysisFlags::RETRANSMISSION)
+    {
+        s.push(
+            f.number,
+            f.ts,
+            Some(dir),
+            EventKind::Tcp(TcpNote::WindowFull),
+        );
     }
 }
 

@@ -11,9 +11,11 @@ mod link;
 pub use icmp::{IcmpError, IcmpKind, QuotedFlow};
 
 use crate::capture::LinkType;
+use crate::flow::segment::TcpOptions;
 use crate::types::Timestamp;
 use etherparse::defrag::IpDefragPool;
 use etherparse::{IpNumber, LaxNetSlice, SlicedPacket, TcpSlice, UdpSlice};
+use etherparse::{TcpOptionElement, TcpOptionsIterator};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// IP transport protocol numbers we track.
@@ -271,6 +273,32 @@ fn transport<'a>(
         },
         _ => Decoded::OtherIp,
     }
+}
+
+/// Parse TCP options (RFC 9293 §3.2 MSS, RFC 7323 window scale and timestamps, RFC 2018 SACK)
+/// with etherparse's option iterator; malformed options end the walk.
+pub fn tcp_options(raw: &[u8]) -> TcpOptions {
+    let mut o = TcpOptions::default();
+    for opt in TcpOptionsIterator::from_slice(raw) {
+        let Ok(opt) = opt else { break };
+        match opt {
+            TcpOptionElement::MaximumSegmentSize(m) => o.mss = Some(m),
+            TcpOptionElement::WindowScale(w) => o.wscale = Some(w),
+            TcpOptionElement::SelectiveAcknowledgementPermitted => o.sack_permitted = true,
+            TcpOptionElement::SelectiveAcknowledgement(first, rest) => {
+                let blocks = std::iter::once(Some(first)).chain(rest);
+                let mut n = 0usize;
+                for (slot, b) in o.sack.iter_mut().zip(blocks.flatten()) {
+                    *slot = b;
+                    n += 1;
+                }
+                o.sack_count = n as u8;
+            }
+            TcpOptionElement::Timestamp(a, b) => o.timestamps = Some((a, b)),
+            _ => {}
+        }
+    }
+    o
 }
 
 fn tcp_flags(t: &TcpSlice<'_>) -> u8 {

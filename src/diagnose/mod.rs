@@ -6,6 +6,7 @@
 //! the least; the first that fires wins.
 
 mod facts;
+mod remedy;
 mod rules;
 mod verdict;
 
@@ -19,3 +20,6 @@ pub fn diagnose(session: &Session) -> Verdict {
     let facts = Facts::of(session);
     rules::run(session, &facts)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,17 @@
-//! Connections: the bidirectional connection table, who is client and server, and (in the
-//! submodules) TCP reassembly and analysis.
+//! Connections: the bidirectional connection table, who is client and server, TCP reassembly
+//! and TCP analysis.
+//!
+//! * [`table`]: the bounded connection table.
+//! * [`segment`]: the per-packet TCP input the decoder fills.
+//! * [`tcp`]: per-connection TCP state with Wireshark's `tcp.analysis.*` definitions.
+//! * [`reassembly`]: per-direction in-order reassembly feeding a [`reassembly::StreamSink`].
+//! * [`zeek`]: Zeek's conn.log `history` and `conn_state`.
 
+pub mod reassembly;
+pub mod segment;
 mod table;
+pub mod tcp;
+pub mod zeek;
 
 pub use table::{FlowKey, Table};
 

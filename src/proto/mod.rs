@@ -7,6 +7,17 @@
 
 use std::fmt;
 
+pub mod dissector;
+pub mod errinfo;
+pub mod gcc;
+pub mod keyboard;
+pub mod mcs;
+pub mod rdpeudp;
+pub mod share;
+pub mod tpkt;
+mod wire;
+pub mod x224;
+
 /// The protocol layer a parse error belongs to, named in user-facing warnings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layer {
@@ -83,3 +94,6 @@ impl std::error::Error for ProtoError {}
 
 /// The result of a parser: the rest of the input and the value, or why there is no value.
 pub type PResult<'a, T> = Result<(&'a [u8], T), ProtoError>;
+
+pub mod tls;
+pub mod x509;

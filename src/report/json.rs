@@ -3,7 +3,7 @@
 use super::FileReport;
 use crate::decode::Transport;
 use crate::diagnose::Verdict;
-use crate::timeline::Session;
+use crate::timeline::{RdpSummary, Session, TlsSummary};
 use crate::types::Timestamp;
 use serde::Serialize;
 use std::net::SocketAddr;
@@ -48,8 +48,8 @@ struct SessionJson<'a> {
     conn_state: String,
     history: String,
     tcp: Option<serde_json::Value>,
-    rdp: Option<serde_json::Value>,
-    tls: Option<serde_json::Value>,
+    rdp: Option<RdpSummary>,
+    tls: Option<TlsSummary>,
     verdict: &'a Verdict,
 }
 
@@ -81,11 +81,11 @@ fn session_json<'a>(s: &'a Session, v: &'a Verdict) -> SessionJson<'a> {
             client: s.bytes[0],
             server: s.bytes[1],
         },
-        conn_state: String::new(),
-        history: String::new(),
-        tcp: None,
-        rdp: None,
-        tls: None,
+        conn_state: s.conn_state.clone(),
+        history: s.history.clone(),
+        tcp: s.tcp.as_ref().and_then(|t| serde_json::to_value(t).ok()),
+        rdp: RdpSummary::of(s),
+        tls: TlsSummary::of(s),
         verdict: v,
     }
 }

@@ -47,6 +47,28 @@ impl FileReport {
                 analysis.skipped.evicted
             ));
         }
+        // Protocol damage: one line per layer, naming the first frame, with a count.
+        let mut malformed: Vec<(crate::proto::Layer, u64, String, usize)> = Vec::new();
+        for s in &analysis.sessions {
+            for e in &s.events {
+                if let crate::timeline::EventKind::Malformed { layer, what } = &e.kind {
+                    match malformed.iter_mut().find(|m| m.0 == *layer) {
+                        Some(m) => m.3 += 1,
+                        None => malformed.push((*layer, e.frame, what.clone(), 1)),
+                    }
+                }
+            }
+        }
+        for (layer, frame, what, n) in malformed {
+            let more = if n > 1 {
+                format!(" ({n} malformed {layer} streams in all)")
+            } else {
+                String::new()
+            };
+            warnings.push(format!(
+                "{file}: frame {frame}: {layer}: {what}, rest of that stream skipped{more}"
+            ));
+        }
         let sessions = analysis
             .sessions
             .into_iter()

@@ -7,11 +7,13 @@ use crate::timeline::Session;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Terminal styling (ANSI), or none.
+/// Terminal styling (ANSI), or none, and how much to show.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     /// Whether to emit ANSI colour codes.
     pub color: bool,
+    /// Print each session's timeline.
+    pub timeline: bool,
 }
 
 impl Style {
@@ -82,6 +84,9 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
         }
         for (s, v) in r.sessions.iter().filter(|(_, v)| v.cause.is_failure()) {
             failed_session(&mut out, s, v, style);
+            if style.timeline {
+                timeline(&mut out, s, v);
+            }
         }
         let rest: Vec<_> = r
             .sessions
@@ -105,9 +110,38 @@ pub fn render(reports: &[FileReport], style: Style) -> String {
                 s.bytes[1],
                 style.cause(v.cause)
             );
+            if style.timeline {
+                timeline(&mut out, s, v);
+            }
         }
     }
     out
+}
+
+/// The session's events, one per line: frame, time since start, direction, label.
+fn timeline(out: &mut String, s: &Session, v: &Verdict) {
+    for e in &s.events {
+        let arrow = match e.dir {
+            Some(crate::types::Direction::ClientToServer) => "C→S",
+            Some(crate::types::Direction::ServerToClient) => "C←S",
+            None => " ⚡ ",
+        };
+        let mark = if Some(e.frame) == v.drop_frame {
+            "▶"
+        } else {
+            " "
+        };
+        let _ = writeln!(
+            out,
+            "      {mark}{:>7} {:>10.6}s {arrow} {}",
+            e.frame,
+            e.ts.since(s.start),
+            e.kind.label()
+        );
+    }
+    if s.events_dropped > 0 {
+        let _ = writeln!(out, "       ({} more events not kept)", s.events_dropped);
+    }
 }
 
 fn failed_session(out: &mut String, s: &Session, v: &Verdict, style: Style) {

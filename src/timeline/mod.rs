@@ -2,15 +2,28 @@
 //! and the frontends read. Nothing here parses bytes.
 
 mod stats;
+mod summary;
 
 pub use stats::Throughput;
+pub use summary::{AlertJson, CertJson, RdpSummary, TlsSummary};
 
 use crate::decode::{IcmpKind, Transport};
-use crate::types::{Direction, FrameNo, Timestamp};
+use crate::flow::tcp::TcpSummary;
+use crate::proto::gcc::{ClientData, ServerData};
+use crate::proto::tls::{self, TlsEvent};
+use crate::proto::x224::{ConnectionConfirm, ConnectionRequest, Negotiation};
+use crate::types::{Direction, FrameNo, PerDir, Timestamp};
 use std::net::{IpAddr, SocketAddr};
 
 /// Most events kept per session; later ones are counted, not stored (bounded memory).
-pub const MAX_EVENTS: usize = 4_096;
+pub const MAX_EVENTS: usize = 8_192;
+/// Server payload after which a session counts as up and running: a first screen update is far
+/// larger than any handshake, CredSSP or MCS connect message.
+pub const ACTIVE_BYTES: u64 = 16 * 1024;
+
+/// Most *bulk* events (data summaries, TCP analysis notes) kept per session, so that a long
+/// session's bulk never crowds out the handshake and the close.
+pub const MAX_BULK_EVENTS: usize = 4_096;
 
 /// One thing that happened in a session, at a frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +87,54 @@ pub enum EventKind {
         /// Segments.
         segments: u32,
     },
+    /// A TLS record or handshake message (RFC 5246, RFC 8446).
+    Tls(Box<TlsEvent>),
+    /// X.224 Connection Request with the RDP negotiation request (MS-RDPBCGR 2.2.1.1).
+    X224Request(Box<ConnectionRequest>),
+    /// X.224 Connection Confirm with the negotiation response or failure (MS-RDPBCGR 2.2.1.2).
+    X224Confirm(Box<ConnectionConfirm>),
+    /// X.224 Disconnect Request (ISO 8073 13.5).
+    X224Disconnect {
+        /// Reason code.
+        reason: u8,
+    },
+    /// X.224 Error TPDU: the peer rejected a TPDU.
+    X224Error {
+        /// Reject cause.
+        cause: u8,
+    },
+    /// MCS Connect Initial with the client's GCC data (MS-RDPBCGR 2.2.1.3).
+    McsConnectInitial(Box<ClientData>),
+    /// MCS Connect Response (MS-RDPBCGR 2.2.1.4).
+    McsConnectResponse {
+        /// T.125 result name.
+        result: String,
+        /// rt-successful.
+        success: bool,
+        /// What the server's GCC data says.
+        server: Option<Box<ServerInfo>>,
+    },
+    /// Another MCS domain PDU of the connection sequence (erect domain, attach user).
+    Mcs(&'static str),
+    /// MCS Disconnect Provider Ultimatum (MS-RDPBCGR 2.2.2.3).
+    McsDisconnect {
+        /// Reason name (e.g. `rn-user-requested`).
+        reason: String,
+    },
+    /// Set Error Info PDU (MS-RDPBCGR 2.2.5.1.1): why the server disconnects.
+    ErrorInfo {
+        /// ERRINFO code.
+        code: u32,
+        /// Its MS-RDPBCGR name.
+        name: String,
+    },
+    /// An unencrypted Client Info PDU (MS-RDPBCGR 2.2.1.11): who logs on (never the password).
+    ClientInfo {
+        /// User name.
+        user: String,
+        /// Domain.
+        domain: String,
+    },
     /// A PDU that could not be parsed; the rest of that direction's stream may be skipped.
     Malformed {
         /// The layer, e.g. `TLS`.
@@ -117,7 +178,74 @@ impl EventKind {
                 format!("data: {bytes} bytes in {segments} segments")
             }
             EventKind::Malformed { layer, what } => format!("malformed {layer}: {what}"),
+            EventKind::Tls(t) => tls_label(t),
+            EventKind::X224Request(cr) => {
+                let mut s = format!(
+                    "X.224 Connection Request (asks {})",
+                    cr.requested().names().join("+")
+                );
+                if let Some(c) = &cr.cookie {
+                    s.push_str(&format!(", cookie {c}"));
+                }
+                s
+            }
+            EventKind::X224Confirm(cc) => match &cc.negotiation {
+                Negotiation::Response { selected, .. } => {
+                    format!(
+                        "X.224 Connection Confirm (selects {})",
+                        selected.selected_name()
+                    )
+                }
+                Negotiation::Failure { code, .. } => {
+                    format!("X.224 Connection Confirm: RDP_NEG_FAILURE {}", code.name())
+                }
+                Negotiation::Legacy => {
+                    "X.224 Connection Confirm (no negotiation: standard RDP security)".into()
+                }
+                Negotiation::Unknown { kind, .. } => {
+                    format!("X.224 Connection Confirm (unknown negotiation type {kind})")
+                }
+            },
+            EventKind::X224Disconnect { reason } => {
+                format!("X.224 Disconnect Request (reason {reason})")
+            }
+            EventKind::X224Error { cause } => format!("X.224 Error TPDU (cause {cause})"),
+            EventKind::McsConnectInitial(cd) => {
+                let mut s = "MCS Connect Initial".to_string();
+                if let Some(name) = cd.core.as_ref().and_then(|c| c.client_name.as_ref()) {
+                    s.push_str(&format!(" (client {name})"));
+                }
+                s
+            }
+            EventKind::McsConnectResponse { result, server, .. } => {
+                let mut s = format!("MCS Connect Response ({result}");
+                if let Some(sv) = server {
+                    if let Some(level) = &sv.encryption_level {
+                        s.push_str(&format!(", encryption {level}"));
+                    }
+                }
+                s.push(')');
+                s
+            }
+            EventKind::Mcs(name) => format!("MCS {name}"),
+            EventKind::McsDisconnect { reason } => {
+                format!("MCS Disconnect Provider Ultimatum ({reason})")
+            }
+            EventKind::ErrorInfo { code, name } => format!("Set Error Info {name} (0x{code:08x})"),
+            EventKind::ClientInfo { user, domain } => {
+                if domain.is_empty() {
+                    format!("Client Info (user {user})")
+                } else {
+                    format!("Client Info (user {domain}\\{user})")
+                }
+            }
         }
+    }
+
+    /// Bulk events (data summaries, TCP analysis notes) are capped separately.
+    pub fn is_bulk(&self) -> bool {
+        matches!(self, EventKind::Data { .. } | EventKind::Tcp(_))
+            || matches!(self, EventKind::Tls(t) if matches!(**t, TlsEvent::ApplicationData { .. }))
     }
 
     /// Whether this event is a problem worth jumping to (`n`/`N` in the TUI).
@@ -134,6 +262,99 @@ impl EventKind {
             ),
             _ => false,
         }
+    }
+}
+
+/// What the server's GCC Conference Create Response says (MS-RDPBCGR 2.2.1.4), owned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerInfo {
+    /// Server RDP version name.
+    pub version: Option<String>,
+    /// Encryption method names (e.g. `128bit`).
+    pub encryption_method: Option<String>,
+    /// Encryption level name (e.g. `High`).
+    pub encryption_level: Option<String>,
+    /// Server certificate type (`RSA` proprietary, `X.509`).
+    pub cert_type: Option<String>,
+    /// Certificates in it.
+    pub cert_count: u32,
+    /// Permanent (not temporary) certificate, when stated.
+    pub cert_permanent: Option<bool>,
+}
+
+impl ServerInfo {
+    /// Summarise the parsed GCC response.
+    pub fn from_gcc(d: &ServerData<'_>) -> Self {
+        let sec = d.security.as_ref();
+        ServerInfo {
+            version: d
+                .core
+                .map(|c| crate::proto::gcc::rdp_version_name(c.version)),
+            encryption_method: sec.map(|s| s.encryption_method.names().join(", ")),
+            encryption_level: sec.map(|s| s.encryption_level.name()),
+            cert_type: sec
+                .and_then(|s| s.certificate.as_ref())
+                .map(|c| c.type_name()),
+            cert_count: sec
+                .and_then(|s| s.certificate.as_ref())
+                .map(|c| c.count())
+                .unwrap_or(0),
+            cert_permanent: sec
+                .and_then(|s| s.certificate.as_ref())
+                .and_then(|c| c.permanent()),
+        }
+    }
+}
+
+/// The ladder label of a TLS event.
+fn tls_label(t: &TlsEvent) -> String {
+    match t {
+        TlsEvent::ClientHello(ch) => format!(
+            "TLS ClientHello (up to {}, {} ciphers{})",
+            tls::version_name(ch.max_version()),
+            ch.cipher_suites
+                .iter()
+                .filter(|c| !tls::is_grease(**c))
+                .count(),
+            ch.sni
+                .as_deref()
+                .map(|s| format!(", SNI {s}"))
+                .unwrap_or_default()
+        ),
+        TlsEvent::ServerHello {
+            version,
+            cipher_suite,
+            is_hello_retry_request,
+        } => format!(
+            "TLS {} ({}, {})",
+            if *is_hello_retry_request {
+                "HelloRetryRequest"
+            } else {
+                "ServerHello"
+            },
+            tls::version_name(*version),
+            tls::cipher_name(*cipher_suite)
+        ),
+        TlsEvent::Certificate(chain) => match chain.first() {
+            Some(c) => format!("TLS Certificate ({}, {} in chain)", c.subject, chain.len()),
+            None => "TLS Certificate (empty)".into(),
+        },
+        TlsEvent::ServerKeyExchange => "TLS ServerKeyExchange".into(),
+        TlsEvent::CertificateRequest => "TLS CertificateRequest".into(),
+        TlsEvent::ServerHelloDone => "TLS ServerHelloDone".into(),
+        TlsEvent::ClientKeyExchange => "TLS ClientKeyExchange".into(),
+        TlsEvent::OtherHandshake { msg_type, .. } => {
+            format!("TLS {}", tls::handshake_type_name(*msg_type))
+        }
+        TlsEvent::ChangeCipherSpec => "TLS ChangeCipherSpec".into(),
+        TlsEvent::EncryptedHandshake { len } => {
+            format!("TLS encrypted handshake (Finished, {len} B)")
+        }
+        TlsEvent::Alert { level, description } => format!("TLS alert: {level} {description}"),
+        TlsEvent::EncryptedAlert { len } => format!("TLS encrypted alert ({len} B)"),
+        TlsEvent::ApplicationData { len } => format!("TLS application data ({len} B)"),
+        TlsEvent::Heartbeat { len } => format!("TLS heartbeat ({len} B)"),
+        TlsEvent::Malformed { what } => format!("malformed TLS: {what}"),
     }
 }
 
@@ -211,12 +432,31 @@ pub struct Session {
     pub bytes: [u64; 2],
     /// The events, in frame order.
     pub events: Vec<Event>,
-    /// Events not stored because of [`MAX_EVENTS`].
+    /// Events not stored because of [`MAX_EVENTS`] / [`MAX_BULK_EVENTS`].
     pub events_dropped: u64,
+    /// Bulk events stored.
+    pub bulk_events: usize,
+    /// First and last frame carrying payload, per side.
+    pub first_payload: PerDir<Option<(FrameNo, Timestamp)>>,
+    /// Last frame carrying payload, per side.
+    pub last_payload: PerDir<Option<(FrameNo, Timestamp)>>,
+    /// Last frame sent by each side, of any kind.
+    pub last_packet: PerDir<Option<(FrameNo, Timestamp)>>,
+    /// Per side: its first payload frame since the other side's last packet (the start of a run
+    /// of data that got no answer at all).
+    pub unanswered_from: PerDir<Option<(FrameNo, Timestamp)>>,
     /// Bytes and retransmissions over time, for charts.
     pub throughput: Throughput,
     /// The capture ended while the connection was still open.
     pub open_at_end: bool,
+    /// The frame at which the server's payload passed [`ACTIVE_BYTES`]: the session is up.
+    pub server_active_at: Option<FrameNo>,
+    /// TCP analysis counts (CONTRACT.md `tcp`), set when the session is finished.
+    pub tcp: Option<TcpSummary>,
+    /// Zeek's conn_state.
+    pub conn_state: String,
+    /// Zeek's history.
+    pub history: String,
 }
 
 impl Session {
@@ -242,13 +482,30 @@ impl Session {
             bytes: [0; 2],
             events: Vec::new(),
             events_dropped: 0,
+            bulk_events: 0,
+            first_payload: PerDir::default(),
+            last_payload: PerDir::default(),
+            last_packet: PerDir::default(),
+            unanswered_from: PerDir::default(),
             throughput: Throughput::default(),
             open_at_end: false,
+            server_active_at: None,
+            tcp: None,
+            conn_state: String::new(),
+            history: String::new(),
         }
     }
 
     /// Append an event (bounded).
     pub fn push(&mut self, frame: FrameNo, ts: Timestamp, dir: Option<Direction>, kind: EventKind) {
+        let bulk = kind.is_bulk();
+        if bulk {
+            if self.bulk_events >= MAX_BULK_EVENTS {
+                self.events_dropped += 1;
+                return;
+            }
+            self.bulk_events += 1;
+        }
         if self.events.len() < MAX_EVENTS {
             self.events.push(Event {
                 frame,
@@ -272,6 +529,21 @@ impl Session {
         }
         if let Some(b) = self.bytes.get_mut(dir.idx()) {
             *b += payload;
+        }
+        *self.last_packet.get_mut(dir) = Some((frame, ts));
+        if payload > 0 {
+            self.unanswered_from.get_mut(dir).get_or_insert((frame, ts));
+        }
+        *self.unanswered_from.get_mut(dir.reverse()) = None;
+        if dir == Direction::ServerToClient
+            && self.server_active_at.is_none()
+            && self.bytes[1] >= ACTIVE_BYTES
+        {
+            self.server_active_at = Some(frame);
+        }
+        if payload > 0 {
+            self.first_payload.get_mut(dir).get_or_insert((frame, ts));
+            *self.last_payload.get_mut(dir) = Some((frame, ts));
         }
         self.throughput.add(ts.since(self.start), dir, payload);
     }

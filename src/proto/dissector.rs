@@ -1,0 +1,297 @@
+//! Routing one TCP connection's reassembled bytes to the layer parsers.
+//!
+//! Each direction starts undecided and settles on what its first bytes are: TPKT (RDP's X.224 /
+//! MCS, MS-RDPBCGR 2.2.1), TLS (after the X.224 negotiation selected enhanced security, on 443,
+//! or any stream starting with a handshake), or opaque. TPKT PDUs split across segments are
+//! buffered (bounded); TLS buffers inside [`TlsSession`]. Every parsed PDU becomes a timeline
+//! event at the frame that completed it.
+
+use super::gcc;
+use super::mcs::{self, McsPdu};
+use super::share::{self, SecurityMode, SlowPath};
+use super::tls::{self, TlsEvent, TlsSession};
+use super::tpkt;
+use super::x224::{self, Tpdu};
+use super::{Layer, ProtoError};
+use crate::timeline::{EventKind, Session};
+use crate::types::{Direction, FrameNo, PerDir, Timestamp};
+
+/// Largest partial TPKT PDU kept while waiting for the rest (TPKT lengths are 16-bit).
+const MAX_PENDING: usize = 65_536 + 8;
+
+/// What a direction's bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Mode {
+    /// Nothing seen yet.
+    #[default]
+    Undecided,
+    /// TPKT-framed X.224 / MCS, with fast-path PDUs in between.
+    Tpkt,
+    /// TLS records.
+    Tls,
+    /// Not a protocol we dissect, or lost after damage: ignored.
+    Opaque,
+}
+
+#[derive(Debug, Default)]
+struct Side {
+    mode: Mode,
+    /// Bytes of an incomplete TPKT/fast-path PDU.
+    pending: Vec<u8>,
+    /// Malformed input was reported for this side already.
+    reported: bool,
+}
+
+/// The dissection state of one TCP connection.
+#[derive(Debug, Default)]
+pub struct Dissector {
+    sides: PerDir<Side>,
+    tls: Option<Box<TlsSession>>,
+    /// The server selected a TLS-based protocol (SSL, HYBRID, HYBRID_EX, RDSTLS, RDSAAD).
+    tls_expected: bool,
+    /// An X.224 Connection Request was seen (this connection speaks RDP).
+    pub saw_rdp: bool,
+    /// A TLS alert was seen (either direction).
+    tls_alert: bool,
+    tls_events: Vec<TlsEvent>,
+}
+
+/// Where the bytes came from, for the events they produce.
+#[derive(Debug, Clone, Copy)]
+pub struct At {
+    /// Direction.
+    pub dir: Direction,
+    /// Frame that delivered (completed) the bytes.
+    pub frame: FrameNo,
+    /// Its time.
+    pub ts: Timestamp,
+}
+
+impl Dissector {
+    /// A fresh dissector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// In-order bytes of one direction.
+    pub fn data(&mut self, at: At, bytes: &[u8], session: &mut Session) {
+        if bytes.is_empty() {
+            return;
+        }
+        let peer = self.sides.get(at.dir.reverse()).mode;
+        let side = self.sides.get_mut(at.dir);
+        if side.mode == Mode::Undecided {
+            side.mode = if tpkt::is_tpkt_start(bytes) {
+                Mode::Tpkt
+            } else if tls::looks_like_tls(bytes) {
+                Mode::Tls
+            } else if matches!(peer, Mode::Tls | Mode::Tpkt) {
+                // The peer speaks TLS or RDP: these bytes should too, and the parser will say
+                // what is wrong with them.
+                peer
+            } else {
+                Mode::Opaque
+            };
+        }
+        // After a TLS failure, servers such as xrdp fall back to an X.224/MCS PDU in the clear.
+        if self.sides.get(at.dir).mode == Mode::Tls
+            && self.tls_alert
+            && tpkt::is_tpkt_start(bytes)
+            && !tls::looks_like_tls(bytes)
+        {
+            self.sides.get_mut(at.dir).mode = Mode::Tpkt;
+        }
+        match self.sides.get(at.dir).mode {
+            Mode::Tpkt => self.tpkt_bytes(at, bytes, session),
+            Mode::Tls => self.tls_bytes(at, bytes, session),
+            Mode::Undecided | Mode::Opaque => {}
+        }
+    }
+
+    /// Bytes missing in one direction: drop partial PDUs and resynchronise.
+    pub fn gap(&mut self, dir: Direction) {
+        let side = self.sides.get_mut(dir);
+        side.pending.clear();
+        match side.mode {
+            Mode::Tls => {
+                if let Some(t) = self.tls.as_mut() {
+                    t.gap(dir);
+                }
+            }
+            // A TPKT stream cannot be resynchronised reliably: stop parsing it.
+            Mode::Tpkt => side.mode = Mode::Opaque,
+            Mode::Undecided => side.mode = Mode::Opaque,
+            Mode::Opaque => {}
+        }
+    }
+
+    fn tls_bytes(&mut self, at: At, bytes: &[u8], session: &mut Session) {
+        let tls = self.tls.get_or_insert_with(|| Box::new(TlsSession::new()));
+        self.tls_events.clear();
+        tls.push(at.dir, bytes, &mut self.tls_events);
+        for e in self.tls_events.drain(..) {
+            if matches!(e, TlsEvent::Alert { .. } | TlsEvent::EncryptedAlert { .. }) {
+                self.tls_alert = true;
+            }
+            let kind = match e {
+                TlsEvent::Malformed { what } => EventKind::Malformed {
+                    layer: Layer::Tls,
+                    what,
+                },
+                other => EventKind::Tls(Box::new(other)),
+            };
+            session.push(at.frame, at.ts, Some(at.dir), kind);
+        }
+    }
+
+    fn tpkt_bytes(&mut self, at: At, bytes: &[u8], session: &mut Session) {
+        let mut pending = std::mem::take(&mut self.sides.get_mut(at.dir).pending);
+        let rest: Vec<u8>;
+        let input: &[u8] = if pending.is_empty() {
+            bytes
+        } else {
+            pending.extend_from_slice(bytes);
+            rest = std::mem::take(&mut pending);
+            &rest
+        };
+        let mut cur = input;
+        while !cur.is_empty() {
+            // After the negotiation selected TLS, the TLS handshake follows the X.224 PDUs.
+            if self.tls_expected && tls::looks_like_tls(cur) {
+                self.sides.get_mut(at.dir).mode = Mode::Tls;
+                self.tls_bytes(at, cur, session);
+                return;
+            }
+            // Fast-path PDUs (MS-RDPBCGR 2.2.9.1.2 / 2.2.8.1.2) carry screen and input data.
+            let parsed = tpkt::parse_record(cur).map(|(r, rec)| match rec {
+                tpkt::Record::Tpkt(t) => (r, Some(t)),
+                tpkt::Record::FastPath(_) => (r, None),
+            });
+            match parsed {
+                Ok((r, Some(t))) => {
+                    self.x224(at, t.payload, session);
+                    cur = r;
+                }
+                Ok((r, None)) => cur = r,
+                Err(ProtoError::Incomplete(_)) => {
+                    if cur.len() <= MAX_PENDING {
+                        let side = self.sides.get_mut(at.dir);
+                        side.pending.clear();
+                        side.pending.extend_from_slice(cur);
+                    }
+                    return;
+                }
+                Err(ProtoError::Malformed { layer, what }) => {
+                    self.malformed(at, layer, what, session);
+                    self.sides.get_mut(at.dir).mode = Mode::Opaque;
+                    return;
+                }
+            }
+        }
+        // Keep the allocation for next time.
+        pending.clear();
+        let side = self.sides.get_mut(at.dir);
+        if side.pending.is_empty() {
+            side.pending = pending;
+        }
+    }
+
+    fn malformed(&mut self, at: At, layer: Layer, what: String, session: &mut Session) {
+        let side = self.sides.get_mut(at.dir);
+        if !side.reported {
+            side.reported = true;
+            session.push(
+                at.frame,
+                at.ts,
+                Some(at.dir),
+                EventKind::Malformed { layer, what },
+            );
+        }
+    }
+
+    fn x224(&mut self, at: At, payload: &[u8], session: &mut Session) {
+        let tpdu = match x224::parse_tpdu(payload) {
+            Ok((_, t)) => t,
+            Err(ProtoError::Incomplete(_)) => {
+                self.malformed(at, Layer::X224, "TPDU longer than its TPKT".into(), session);
+                return;
+            }
+            Err(ProtoError::Malformed { layer, what }) => {
+                self.malformed(at, layer, what, session);
+                return;
+            }
+        };
+        let kind = match tpdu {
+            Tpdu::ConnectionRequest(cr) => {
+                self.saw_rdp = true;
+                EventKind::X224Request(Box::new(cr))
+            }
+            Tpdu::ConnectionConfirm(cc) => {
+                self.tls_expected = cc.selected().is_some_and(|p| p.0 != 0);
+                EventKind::X224Confirm(Box::new(cc))
+            }
+            Tpdu::DisconnectRequest(dr) => EventKind::X224Disconnect { reason: dr.reason },
+            Tpdu::Data(dt) => match self.mcs(dt.payload) {
+                Some(k) => k,
+                None => return,
+            },
+            Tpdu::Error { cause, .. } => EventKind::X224Error { cause },
+            Tpdu::Other { .. } => return,
+        };
+        session.push(at.frame, at.ts, Some(at.dir), kind);
+    }
+
+    /// Slow-path share PDUs readable in the clear (Standard RDP Security without encryption, or
+    /// the PDUs that never carry a security header): the Set Error Info PDU (2.2.5.1.1) and the
+    /// Client Info PDU's user and domain (2.2.1.11; the password is never read).
+    fn share(&mut self, payload: &[u8]) -> Option<EventKind> {
+        let mode = if self.tls_expected {
+            SecurityMode::NoSecurityHeader
+        } else {
+            SecurityMode::Standard
+        };
+        match share::parse_slow_path(payload, mode).ok()?.1 {
+            SlowPath::SetErrorInfo(e) => Some(EventKind::ErrorInfo {
+                code: e.0,
+                name: e.name(),
+            }),
+            SlowPath::ClientInfo(ci) => Some(EventKind::ClientInfo {
+                user: ci.user_name,
+                domain: ci.domain,
+            }),
+            _ => None,
+        }
+    }
+
+    fn mcs(&mut self, payload: &[u8]) -> Option<EventKind> {
+        let (_, pdu) = mcs::parse_mcs(payload).ok()?;
+        Some(match pdu {
+            McsPdu::ConnectInitial(ci) => {
+                let data = gcc::parse_conference_create_request(ci.user_data)
+                    .map(|(_, d)| d)
+                    .ok()?;
+                EventKind::McsConnectInitial(Box::new(data))
+            }
+            McsPdu::ConnectResponse(cr) => {
+                let server = gcc::parse_conference_create_response(cr.user_data)
+                    .ok()
+                    .map(|(_, d)| crate::timeline::ServerInfo::from_gcc(&d));
+                EventKind::McsConnectResponse {
+                    result: cr.result.name(),
+                    success: cr.result.is_success(),
+                    server: server.map(Box::new),
+                }
+            }
+            McsPdu::DisconnectProviderUltimatum { reason } => EventKind::McsDisconnect {
+                reason: reason.name(),
+            },
+            McsPdu::ErectDomainRequest { .. } => EventKind::Mcs("Erect Domain Request"),
+            McsPdu::AttachUserRequest => EventKind::Mcs("Attach User Request"),
+            McsPdu::AttachUserConfirm { .. } => EventKind::Mcs("Attach User Confirm"),
+            McsPdu::SendDataRequest(sd) | McsPdu::SendDataIndication(sd) => {
+                return self.share(sd.payload);
+            }
+            _ => return None,
+        })
+    }
+}

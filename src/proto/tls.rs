@@ -1,0 +1,519 @@
+//! TLS over a TCP stream (RFC 8446, RFC 5246): record defragmentation, handshake reassembly,
+//! and the handshake facts a diagnosis needs, as owned [`TlsEvent`]s.
+//!
+//! A [`TlsSession`] per connection is fed the in-order bytes of each direction with
+//! [`TlsSession::push`]; it never copies payloads except for the tail of a record or handshake
+//! message that continues in a later segment (both bounded). Records are framed with
+//! tls-parser's header parser, handshake messages decoded with tls-parser and certificates with
+//! x509-parser; their nom 7 types stay private to this module.
+//!
+//! What becomes opaque: in TLS ≤ 1.2 a direction is encrypted after its ChangeCipherSpec
+//! (RFC 5246 §7.1); when a ServerHello selects TLS 1.3 both directions are encrypted from then
+//! on (RFC 8446 §2). Encrypted handshake records (the Finished message in TLS ≤ 1.2) become
+//! [`TlsEvent::EncryptedHandshake`] and alert records other than 2 bytes long
+//! [`TlsEvent::EncryptedAlert`]. TLS 1.3 disguises its encrypted handshake as application data
+//! (RFC 8446 §5.2), so there it shows as [`TlsEvent::ApplicationData`], as Wireshark shows it.
+
+mod handshake;
+pub mod names;
+
+pub use crate::proto::x509::{CertInfo, KeyType, Validity};
+pub use names::{
+    AlertDescription, AlertLevel, cipher_name, handshake_type_name, is_grease, is_tls13,
+    version_name,
+};
+
+use crate::types::Direction;
+
+/// Largest record body accepted: 2^14 plaintext plus 2048 bytes of expansion, the TLS 1.2
+/// ciphertext limit (RFC 5246 §6.2.3). Above it the direction has lost framing.
+pub const MAX_RECORD_LEN: usize = 16384 + 2048;
+
+/// Largest handshake message reassembled (certificate chains are the big ones).
+pub const MAX_HANDSHAKE_LEN: usize = 128 * 1024;
+
+/// The length of a record header: type, version, length (RFC 5246 §6.2.1).
+const HEADER_LEN: usize = 5;
+
+/// A ClientHello's offer (RFC 8446 §4.1.2). Values are kept as on the wire, GREASE included
+/// (see [`is_grease`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientHello {
+    /// `legacy_version` (the TLS ≤ 1.2 version field).
+    pub legacy_version: u16,
+    /// The supported_versions extension (RFC 8446 §4.2.1), empty when absent.
+    pub supported_versions: Vec<u16>,
+    /// Offered cipher suites, in order.
+    pub cipher_suites: Vec<u16>,
+    /// The server_name extension's host_name (RFC 6066 §3).
+    pub sni: Option<String>,
+    /// supported_groups (RFC 8446 §4.2.7).
+    pub groups: Vec<u16>,
+    /// signature_algorithms (RFC 8446 §4.2.3).
+    pub signature_algorithms: Vec<u16>,
+    /// ALPN protocol names (RFC 7301).
+    pub alpn: Vec<String>,
+}
+
+impl ClientHello {
+    /// The highest version offered: the largest non-GREASE supported_versions entry, or the
+    /// legacy version when the extension is absent.
+    pub fn max_version(&self) -> u16 {
+        self.supported_versions
+            .iter()
+            .copied()
+            .filter(|v| !is_grease(*v) && v & 0xff00 == 0x0300)
+            .max()
+            .unwrap_or(self.legacy_version)
+    }
+}
+
+/// One thing seen on a TLS stream, in stream order. The caller knows the direction, frame and
+/// time of the push that produced it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsEvent {
+    /// ClientHello (RFC 8446 §4.1.2).
+    ClientHello(ClientHello),
+    /// ServerHello (RFC 8446 §4.1.3), or a HelloRetryRequest.
+    ServerHello {
+        /// The negotiated version: the supported_versions extension when present (TLS 1.3),
+        /// else the ServerHello's version field.
+        version: u16,
+        /// The chosen cipher suite.
+        cipher_suite: u16,
+        /// A HelloRetryRequest (TLS 1.3 special random, or a draft's type-6 message).
+        is_hello_retry_request: bool,
+    },
+    /// Certificate (RFC 5246 §7.4.2): the chain as sent, leaf first. Certificates that do not
+    /// parse are left out and reported as [`TlsEvent::Malformed`].
+    Certificate(Vec<CertInfo>),
+    /// ServerKeyExchange (RFC 5246 §7.4.3).
+    ServerKeyExchange,
+    /// CertificateRequest (RFC 5246 §7.4.4): the server asks for a client certificate.
+    CertificateRequest,
+    /// ServerHelloDone (RFC 5246 §7.4.5).
+    ServerHelloDone,
+    /// ClientKeyExchange (RFC 5246 §7.4.7).
+    ClientKeyExchange,
+    /// Any other plaintext handshake message (NewSessionTicket, CertificateStatus,
+    /// CertificateVerify ...), by type (see [`handshake_type_name`]).
+    OtherHandshake {
+        /// HandshakeType.
+        msg_type: u8,
+        /// Body length.
+        len: u32,
+    },
+    /// ChangeCipherSpec (RFC 5246 §7.1; a compatibility no-op in TLS 1.3, RFC 8446 §D.4).
+    ChangeCipherSpec,
+    /// An encrypted handshake record: in TLS ≤ 1.2 the Finished message (RFC 5246 §7.4.9).
+    EncryptedHandshake {
+        /// Record length.
+        len: u16,
+    },
+    /// A plaintext alert (RFC 5246 §7.2, RFC 8446 §6).
+    Alert {
+        /// Level.
+        level: AlertLevel,
+        /// Description.
+        description: AlertDescription,
+    },
+    /// An encrypted alert: level and description unknown (typically close_notify or, during
+    /// the handshake, a refusal of the peer's Finished or certificate).
+    EncryptedAlert {
+        /// Record length.
+        len: u16,
+    },
+    /// An application-data record (with NLA, the CredSSP exchange).
+    ApplicationData {
+        /// Record length.
+        len: u16,
+    },
+    /// A heartbeat record (RFC 6520).
+    Heartbeat {
+        /// Record length.
+        len: u16,
+    },
+    /// Bytes that cannot be TLS here; reported once per direction. After a bad record header
+    /// the direction is no longer parsed; after a bad handshake message, records still are.
+    Malformed {
+        /// What was wrong, e.g. `TLS record length 70000 exceeds 18432`.
+        what: String,
+    },
+}
+
+/// Whether `data` starts with a plausible TLS record header: content type 20–24, version
+/// 0x03xx (xx ≤ 4) and, when the length is present, a length within [`MAX_RECORD_LEN`].
+pub fn looks_like_tls(data: &[u8]) -> bool {
+    check_header(data).is_ok() && data.len() >= 3
+}
+
+/// Checks as much of a record header as `buf` holds. `Ok(Some(n))`: the full record is `n`
+/// bytes; `Ok(None)`: the header is not complete yet; `Err`: not a TLS record header.
+fn check_header(buf: &[u8]) -> Result<Option<usize>, String> {
+    let ct = buf.first().copied();
+    let major = buf.get(1).copied();
+    let minor = buf.get(2).copied();
+    let bad_type = ct.is_some_and(|t| !(20..=24).contains(&t));
+    let bad_version = major.is_some_and(|m| m != 3) || minor.is_some_and(|m| m > 4);
+    if bad_type || bad_version {
+        let shown: Vec<String> = buf.iter().take(3).map(|b| format!("{b:02x}")).collect();
+        return Err(format!(
+            "invalid TLS record header {} (content type must be 20-24, version 0x03xx)",
+            shown.join(" ")
+        ));
+    }
+    if buf.len() < HEADER_LEN {
+        return Ok(None);
+    }
+    match tls_parser::parse_tls_record_header(buf) {
+        Ok((_, hdr)) => {
+            let len = usize::from(hdr.len);
+            if len > MAX_RECORD_LEN {
+                Err(format!("TLS record length {len} exceeds {MAX_RECORD_LEN}"))
+            } else {
+                Ok(Some(HEADER_LEN + len))
+            }
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Mode {
+    /// At a record boundary or inside a buffered record.
+    #[default]
+    Framed,
+    /// After lost bytes: looking for the next plausible record header.
+    Resync,
+    /// Framing lost for good.
+    Stopped,
+}
+
+#[derive(Debug, Default)]
+struct DirState {
+    mode: Mode,
+    /// A record begun in an earlier push (header included), at most 5 + MAX_RECORD_LEN bytes.
+    rec: Vec<u8>,
+    /// A handshake message begun in an earlier record, at most 4 + MAX_HANDSHAKE_LEN bytes.
+    hs: Vec<u8>,
+    /// Handshake messages can no longer be delimited (oversized message).
+    hs_broken: bool,
+    /// After a gap: skip handshake fragments until one starts with a known message type.
+    hs_after_gap: bool,
+    /// Records in this direction are protected.
+    encrypted: bool,
+    malformed_reported: bool,
+}
+
+/// The TLS state of one connection, both directions.
+#[derive(Debug, Default)]
+pub struct TlsSession {
+    dirs: [DirState; 2],
+    /// A ServerHello or HelloRetryRequest selected TLS 1.3.
+    tls13: bool,
+    /// Any ClientHello or ServerHello seen: the handshake started inside the capture.
+    saw_hello: bool,
+    /// A ClientHello offering TLS 1.3 (or a draft) was seen.
+    client_offered_tls13: bool,
+    /// A ServerHello (not a HelloRetryRequest) was seen.
+    saw_server_hello: bool,
+}
+
+impl TlsSession {
+    /// A session at the start of both streams.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether records in `dir` are now protected.
+    pub fn is_encrypted(&self, dir: Direction) -> bool {
+        self.dir(dir).encrypted
+    }
+
+    /// Whether `dir` has stopped being parsed after malformed bytes.
+    pub fn is_stopped(&self, dir: Direction) -> bool {
+        self.dir(dir).mode == Mode::Stopped
+    }
+
+    fn dir(&self, dir: Direction) -> &DirState {
+        match dir {
+            Direction::ClientToServer => &self.dirs[0],
+            Direction::ServerToClient => &self.dirs[1],
+        }
+    }
+
+    fn dir_mut(&mut self, dir: Direction) -> &mut DirState {
+        match dir {
+            Direction::ClientToServer => &mut self.dirs[0],
+            Direction::ServerToClient => &mut self.dirs[1],
+        }
+    }
+
+    /// Feeds the next in-order bytes of `dir`; complete records become events in `out`.
+    pub fn push(&mut self, dir: Direction, data: &[u8], out: &mut Vec<TlsEvent>) {
+        let mut input = data;
+        loop {
+            let d = self.dir_mut(dir);
+            match d.mode {
+                Mode::Stopped => return,
+                Mode::Resync => match find_record_start(input) {
+                    Some(off) => {
+                        input = input.get(off..).unwrap_or_default();
+                        d.mode = Mode::Framed;
+                    }
+                    None => return,
+                },
+                Mode::Framed => {}
+            }
+            if input.is_empty() {
+                return;
+            }
+            if d.rec.is_empty() {
+                match check_header(input) {
+                    Err(what) => return self.stop(dir, what, out),
+                    Ok(Some(n)) if n <= input.len() => {
+                        let (rec, rest) = input.split_at(n);
+                        self.on_record(dir, rec, out);
+                        input = rest;
+                    }
+                    Ok(_) => {
+                        d.rec.extend_from_slice(input);
+                        return;
+                    }
+                }
+            } else {
+                // Complete the header first, then the body.
+                let want = match check_header(&d.rec) {
+                    Ok(Some(n)) => n,
+                    _ => HEADER_LEN,
+                };
+                let take = want.saturating_sub(d.rec.len()).min(input.len());
+                let (head, rest) = input.split_at(take);
+                d.rec.extend_from_slice(head);
+                input = rest;
+                match check_header(&d.rec) {
+                    Err(what) => return self.stop(dir, what, out),
+                    Ok(Some(n)) if n == d.rec.len() => {
+                        let rec = std::mem::take(&mut d.rec);
+                        self.on_record(dir, &rec, out);
+                        let mut rec = rec;
+                        rec.clear();
+                        self.dir_mut(dir).rec = rec;
+                    }
+                    Ok(_) => {
+                        if input.is_empty() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bytes of `dir` were lost (a TCP gap): drop partial state and look for the next record
+    /// header in later data. A stopped direction stays stopped.
+    pub fn gap(&mut self, dir: Direction) {
+        let d = self.dir_mut(dir);
+        d.rec.clear();
+        d.hs.clear();
+        d.hs_after_gap = true;
+        if d.mode != Mode::Stopped {
+            d.mode = Mode::Resync;
+        }
+    }
+
+    fn stop(&mut self, dir: Direction, what: String, out: &mut Vec<TlsEvent>) {
+        let d = self.dir_mut(dir);
+        d.mode = Mode::Stopped;
+        d.rec = Vec::new();
+        d.hs = Vec::new();
+        self.malformed(dir, what, out);
+    }
+
+    fn malformed(&mut self, dir: Direction, what: String, out: &mut Vec<TlsEvent>) {
+        let d = self.dir_mut(dir);
+        if !d.malformed_reported {
+            d.malformed_reported = true;
+            out.push(TlsEvent::Malformed { what });
+        }
+    }
+
+    /// One complete record, header included.
+    fn on_record(&mut self, dir: Direction, rec: &[u8], out: &mut Vec<TlsEvent>) {
+        let body = rec.get(HEADER_LEN..).unwrap_or_default();
+        let len = u16::try_from(body.len()).unwrap_or(u16::MAX);
+        let encrypted = self.dir(dir).encrypted;
+        match rec.first().copied().unwrap_or(0) {
+            20 => {
+                out.push(TlsEvent::ChangeCipherSpec);
+                // In TLS ≤ 1.2 a ChangeCipherSpec only follows the ServerHello; one before it is
+                // a TLS 1.3 client's compatibility record (RFC 8446 §D.4), protecting nothing.
+                let compat = self.tls13 || (self.client_offered_tls13 && !self.saw_server_hello);
+                if !compat {
+                    let d = self.dir_mut(dir);
+                    d.encrypted = true;
+                    d.hs.clear();
+                }
+            }
+            21 => {
+                // A plaintext alert is exactly 2 bytes (RFC 8446 §5.1: never fragmented or
+                // coalesced); a protected one is longer (MAC or AEAD tag).
+                if let [level, description] = body {
+                    out.push(TlsEvent::Alert {
+                        level: AlertLevel::from_u8(*level),
+                        description: AlertDescription::from_u8(*description),
+                    });
+                } else if encrypted || body.len() > 2 {
+                    out.push(TlsEvent::EncryptedAlert { len });
+                } else {
+                    self.malformed(
+                        dir,
+                        format!("TLS alert record of {} bytes", body.len()),
+                        out,
+                    );
+                }
+            }
+            22 => {
+                if encrypted {
+                    out.push(TlsEvent::EncryptedHandshake { len });
+                } else {
+                    self.on_handshake_fragment(dir, body, out);
+                }
+            }
+            23 => {
+                if !self.saw_hello {
+                    // The capture started after the handshake.
+                    self.dirs[0].encrypted = true;
+                    self.dirs[1].encrypted = true;
+                }
+                out.push(TlsEvent::ApplicationData { len });
+            }
+            _ => out.push(TlsEvent::Heartbeat { len }),
+        }
+    }
+
+    fn on_handshake_fragment(&mut self, dir: Direction, frag: &[u8], out: &mut Vec<TlsEvent>) {
+        let saw_hello = self.saw_hello;
+        let d = self.dir_mut(dir);
+        if d.hs_broken || frag.is_empty() {
+            return;
+        }
+        if d.hs.is_empty() {
+            let first = frag.first().copied().unwrap_or(0);
+            if d.hs_after_gap {
+                if !is_known_handshake_type(first) {
+                    return;
+                }
+                d.hs_after_gap = false;
+            }
+            if !saw_hello && first != 1 && first != 2 {
+                // Mid-stream start or renegotiation under encryption: opaque.
+                d.encrypted = true;
+                let len = u16::try_from(frag.len()).unwrap_or(u16::MAX);
+                out.push(TlsEvent::EncryptedHandshake { len });
+                return;
+            }
+            self.on_handshake_bytes(dir, frag, out);
+        } else {
+            let mut buf = std::mem::take(&mut d.hs);
+            buf.extend_from_slice(frag);
+            self.on_handshake_bytes(dir, &buf, out);
+        }
+    }
+
+    /// Decodes every complete handshake message in `bytes`, keeps the incomplete tail.
+    fn on_handshake_bytes(&mut self, dir: Direction, bytes: &[u8], out: &mut Vec<TlsEvent>) {
+        let mut rest = bytes;
+        loop {
+            if self.dir(dir).encrypted {
+                // A TLS 1.3 ServerHello ends the plaintext; nothing may follow in its record.
+                return;
+            }
+            let Some(len) = rest
+                .get(1..4)
+                .map(|l| l.iter().fold(0usize, |acc, b| acc << 8 | usize::from(*b)))
+            else {
+                break;
+            };
+            if len > MAX_HANDSHAKE_LEN {
+                let d = self.dir_mut(dir);
+                d.hs_broken = true;
+                d.hs = Vec::new();
+                let what =
+                    format!("TLS handshake message length {len} exceeds {MAX_HANDSHAKE_LEN}");
+                return self.malformed(dir, what, out);
+            }
+            let Some((msg, tail)) = rest.get(..4 + len).zip(rest.get(4 + len..)) else {
+                break;
+            };
+            self.on_handshake_message(dir, msg, out);
+            rest = tail;
+        }
+        let d = self.dir_mut(dir);
+        d.hs.clear();
+        d.hs.extend_from_slice(rest);
+    }
+
+    fn on_handshake_message(&mut self, dir: Direction, msg: &[u8], out: &mut Vec<TlsEvent>) {
+        match handshake::decode(msg) {
+            Ok(decoded) => {
+                match &decoded.event {
+                    TlsEvent::ClientHello(ch) => {
+                        self.saw_hello = true;
+                        self.client_offered_tls13 |=
+                            ch.supported_versions.iter().any(|v| is_tls13(*v));
+                    }
+                    TlsEvent::ServerHello {
+                        version,
+                        is_hello_retry_request,
+                        ..
+                    } => {
+                        self.saw_hello = true;
+                        self.saw_server_hello |= !is_hello_retry_request;
+                        if is_tls13(*version) {
+                            self.tls13 = true;
+                            if !is_hello_retry_request {
+                                for d in &mut self.dirs {
+                                    d.encrypted = true;
+                                    d.hs.clear();
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                out.push(decoded.event);
+                if let Some(p) = decoded.problem {
+                    self.malformed(dir, p, out);
+                }
+            }
+            Err(what) => self.malformed(dir, format!("TLS {what}"), out),
+        }
+    }
+}
+
+fn is_known_handshake_type(t: u8) -> bool {
+    matches!(t, 0..=6 | 8 | 11..=16 | 20..=22 | 24 | 67)
+}
+
+/// The offset of the first plausible record header in `data` after lost bytes: a header whose
+/// record either runs past the end of `data` or is followed by another plausible header.
+fn find_record_start(data: &[u8]) -> Option<usize> {
+    (0..data.len()).find(|&i| {
+        let Some(rest) = data.get(i..) else {
+            return false;
+        };
+        match check_header(rest) {
+            Ok(Some(n)) => match rest.get(n..) {
+                Some(next) if !next.is_empty() => check_header(next).is_ok(),
+                _ => true,
+            },
+            _ => false,
+        }
+    })
+}
+
+#[cfg(test)]
+mod testdata;
+#[cfg(test)]
+mod tests;
