@@ -19,6 +19,7 @@ pub mod capture;
 pub mod decode;
 pub mod diagnose;
 pub mod flow;
+pub mod live;
 pub mod pipeline;
 pub mod proto;
 pub mod report;

@@ -89,10 +89,18 @@ fn main() -> ExitCode {
             files,
             ..
         } => run_report(&files, json, all, timeline),
-        Command::Tui { .. } | Command::Live { .. } => {
-            eprintln!("rdpscope: this command is not available yet in this build");
-            ExitCode::from(2)
-        }
+        Command::Tui { file } => rdpscope::tui::run_file(&file),
+        Command::Live {
+            interface,
+            filter,
+            write,
+            json,
+        } => rdpscope::live::run(&rdpscope::live::LiveArgs {
+            interface,
+            filter,
+            write,
+            json,
+        }),
     }
 }
 

@@ -93,6 +93,13 @@ fn session_json<'a>(s: &'a Session, v: &'a Verdict) -> SessionJson<'a> {
     }
 }
 
+/// The SESSION object of one session as a JSON line (without the trailing newline): what
+/// `live --json` streams, the same object as in `report --json`'s `sessions`.
+pub fn session_line(s: &Session, v: &Verdict) -> String {
+    serde_json::to_string(&session_json(s, v))
+        .unwrap_or_else(|e| format!("{{\"id\":{},\"error\":{:?}}}", s.id, e.to_string()))
+}
+
 /// The JSON line for one file (without the trailing newline).
 pub fn file_line(r: &FileReport) -> String {
     let j = FileJson {

@@ -1,1 +1,195 @@
-//! TODO
+//! The terminal UI (`rdpscope tui FILE`, and `rdpscope live` on a terminal): sessions, a ladder
+//! diagram of the selected session's timeline down to the drop point, the decoded event and the
+//! verdict, and a throughput chart.
+//!
+//! * [`app`]: the state and what each key does (no I/O, no drawing).
+//! * [`feed`]: background reading/analysis threads and their updates.
+//! * [`ui`] and the panes ([`sessions`], [`ladder`], [`detail`], [`chart`], [`help`]): drawing.
+//! * [`export`]: `e`, the selected session's packets to a pcapng.
+//!
+//! The terminal is restored on every exit path: normal return, errors (a guard's `Drop`),
+//! panics (a panic hook), SIGTERM/SIGHUP (a flag checked by the loop).
+
+pub mod app;
+pub mod chart;
+pub mod detail;
+pub mod export;
+pub mod feed;
+pub mod help;
+pub mod ladder;
+pub mod sessions;
+pub mod theme;
+pub mod ui;
+
+pub use app::App;
+pub use detail::event_detail;
+pub use feed::{Feed, Update};
+
+use app::Action;
+use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{self, IsTerminal, Stdout};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// Put the terminal back: leave the alternate screen, stop mouse capture, cooked mode, cursor on.
+fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// Restores the terminal when dropped (early returns, errors).
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn setup() -> io::Result<(Terminal<CrosstermBackend<Stdout>>, Guard)> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+    enable_raw_mode()?;
+    let guard = Guard;
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    Ok((terminal, guard))
+}
+
+/// What the UI is showing, for `e`.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A capture file, re-read on export.
+    File(PathBuf),
+    /// A live capture (nothing to re-read).
+    Live,
+}
+
+/// Run the UI until the user quits (or `stop` is set by a signal). Returns when the terminal
+/// has been restored.
+pub fn run(mut app: App, feed: Feed, source: Source, stop: Arc<AtomicBool>) -> io::Result<()> {
+    if !io::stdout().is_terminal() {
+        return Err(io::Error::other("standard output is not a terminal"));
+    }
+    let (mut terminal, _guard) = setup()?;
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        let _ = signal_hook::flag::register(sig, stop.clone());
+    }
+    let mut dirty = true;
+    while !stop.load(Ordering::Relaxed) {
+        dirty |= feed.drain(&mut app);
+        if dirty {
+            terminal.draw(|f| ui::draw(f, &mut app))?;
+            dirty = false;
+        }
+        if !event::poll(Duration::from_millis(100))? {
+            continue;
+        }
+        dirty = true;
+        match event::read()? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => match app.on_key(k) {
+                Action::Quit => break,
+                Action::Export => start_export(&mut app, &feed, &source),
+                Action::None => {}
+            },
+            Event::Mouse(m) => app.on_mouse(m),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn start_export(app: &mut App, feed: &Feed, source: &Source) {
+    let Some(row) = app.selected() else {
+        app.status = Some("no session selected".into());
+        return;
+    };
+    let Source::File(src) = source else {
+        app.status = Some(
+            "export works on capture files: run live with -w FILE, then rdpscope tui FILE".into(),
+        );
+        return;
+    };
+    let session = row.session.clone();
+    let out = export::default_name(src, &session);
+    app.status = Some(format!(
+        "exporting session {} to {}…",
+        session.id,
+        out.display()
+    ));
+    let tx = feed.tx.clone();
+    let src = src.clone();
+    std::thread::spawn(move || {
+        let msg = match export::session(&src, &session, &out) {
+            Ok(n) => format!(
+                "exported session {}: {n} packets to {}",
+                session.id,
+                std::fs::canonicalize(&out).unwrap_or(out).display()
+            ),
+            Err(e) => format!("export failed: {e}"),
+        };
+        let _ = tx.send(Update::Status(msg));
+    });
+}
+
+/// `rdpscope tui FILE`: open the UI at once and analyse the file in the background.
+pub fn run_file(path: &Path) -> ExitCode {
+    // Fail fast, before the screen switches, on a file that cannot be a capture at all.
+    if let Err(e) = looks_like_capture(path) {
+        eprintln!("rdpscope: {}: {e}", path.display());
+        return ExitCode::from(3);
+    }
+    let title = path.display().to_string();
+    let feed = Feed::file(path.to_path_buf());
+    let app = App::new(title, false);
+    match run(
+        app,
+        feed,
+        Source::File(path.to_path_buf()),
+        Arc::new(AtomicBool::new(false)),
+    ) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rdpscope: terminal UI: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether a file starts with a pcap, pcapng or gzip magic number (the reader decides the rest).
+fn looks_like_capture(path: &Path) -> Result<(), String> {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .map_err(|e| e.to_string())?;
+    match magic {
+        [0xa1, 0xb2, 0xc3, 0xd4]
+        | [0xd4, 0xc3, 0xb2, 0xa1]
+        | [0xa1, 0xb2, 0x3c, 0x4d]
+        | [0x4d, 0x3c, 0xb2, 0xa1]
+        | [0x0a, 0x0d, 0x0d, 0x0a]
+        | [0x1f, 0x8b, _, _] => Ok(()),
+        m => Err(format!(
+            "not a pcap or pcapng capture (magic {:02x}{:02x}{:02x}{:02x})",
+            m[0], m[1], m[2], m[3]
+        )),
+    }
+}

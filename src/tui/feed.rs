@@ -1,0 +1,141 @@
+//! Where the sessions come from: a background thread that reads and analyses the input and
+//! sends snapshots, so the UI never waits on the analysis.
+
+use super::app::{App, Progress};
+use crate::capture;
+use crate::pipeline::{Analyzer, Options};
+use crate::timeline::Session;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+/// How often a reading thread sends a snapshot of the sessions found so far.
+pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
+
+/// A message from a background thread to the UI.
+#[derive(Debug)]
+pub enum Update {
+    /// The sessions so far (open ones are still running).
+    Snapshot(Vec<Session>),
+    /// The file was read to the end: the final sessions.
+    Finished {
+        /// Every session, ids final.
+        sessions: Vec<Session>,
+        /// Frames in the file.
+        frames: u64,
+        /// Reader warnings (damage), one line each.
+        warnings: Vec<String>,
+    },
+    /// Live capture: packets so far and the sessions.
+    Live {
+        /// Frames captured.
+        frames: u64,
+        /// The sessions (finished and in progress).
+        sessions: Vec<Session>,
+    },
+    /// Reading stopped with an error.
+    Failed(String),
+    /// A message for the status line (export result).
+    Status(String),
+}
+
+/// The receiving end, plus the progress counter of a file being read.
+pub struct Feed {
+    /// Updates from the background thread.
+    pub rx: Receiver<Update>,
+    /// Sender for helper threads (export) that report back.
+    pub tx: Sender<Update>,
+    /// Bytes read so far and the file size.
+    pub progress: Option<(Arc<AtomicU64>, u64)>,
+}
+
+impl Feed {
+    /// A feed fed by the caller (live capture).
+    pub fn channel() -> (Feed, Sender<Update>) {
+        let (tx, rx) = mpsc::channel();
+        (
+            Feed {
+                rx,
+                tx: tx.clone(),
+                progress: None,
+            },
+            tx,
+        )
+    }
+
+    /// Start reading and analysing `path` on a background thread.
+    pub fn file(path: PathBuf) -> Feed {
+        let (tx, rx) = mpsc::channel();
+        let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let counter = Arc::new(AtomicU64::new(0));
+        let progress = Some((counter.clone(), total));
+        let out = tx.clone();
+        std::thread::spawn(move || {
+            let mut analyzer = Analyzer::new(Options::default());
+            let mut last = Instant::now();
+            let res = capture::read_file(&path, Some(counter), &mut |f| {
+                analyzer.frame(f);
+                if f.number % 1024 == 0 && last.elapsed() >= SNAPSHOT_EVERY {
+                    last = Instant::now();
+                    let _ = out.send(Update::Snapshot(analyzer.snapshot()));
+                }
+            });
+            let msg = match res {
+                Ok(summary) => Update::Finished {
+                    sessions: analyzer.finish().sessions,
+                    frames: summary.frames,
+                    warnings: summary.warnings,
+                },
+                Err(e) => Update::Failed(e.to_string()),
+            };
+            let _ = out.send(msg);
+        });
+        Feed { rx, tx, progress }
+    }
+
+    /// Apply everything that arrived to the app; true if anything changed.
+    pub fn drain(&self, app: &mut App) -> bool {
+        let mut changed = false;
+        if let Some((counter, total)) = &self.progress {
+            if matches!(app.progress, Progress::Starting | Progress::Reading { .. }) {
+                let p = Progress::Reading {
+                    done: counter.load(Ordering::Relaxed),
+                    total: *total,
+                };
+                changed |= p != app.progress;
+                app.progress = p;
+            }
+        }
+        // Only the newest snapshot matters; older ones are skipped.
+        let mut newest: Option<(Vec<Session>, bool)> = None;
+        while let Ok(u) = self.rx.try_recv() {
+            changed = true;
+            match u {
+                Update::Snapshot(s) => newest = Some((s, true)),
+                Update::Finished {
+                    sessions,
+                    frames,
+                    warnings,
+                } => {
+                    newest = Some((sessions, false));
+                    app.progress = Progress::Done { frames };
+                    if let Some(w) = warnings.first() {
+                        app.status = Some(format!("warning: {w}"));
+                    }
+                }
+                Update::Live { frames, sessions } => {
+                    app.progress = Progress::Live { frames };
+                    newest = Some((sessions, true));
+                }
+                Update::Failed(why) => app.progress = Progress::Failed(why),
+                Update::Status(msg) => app.status = Some(msg),
+            }
+        }
+        if let Some((sessions, in_progress)) = newest {
+            app.set_sessions(sessions, in_progress);
+        }
+        changed
+    }
+}

@@ -1,0 +1,192 @@
+//! End to end: the real binary in tmux. Open a capture, select a failed session, check the drop
+//! point and cause on screen, export it with `e`, quit with `q`, and check the terminal is back
+//! to the shell (alternate screen off). Skipped with a notice when tmux is missing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+    /// Wait (bounded) until the screen satisfies `ok`; returns the last screen.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    fn alternate_on(&self) -> bool {
+        let o = self.run(&["display-message", "-p", "-t", "e2e", "#{alternate_on}"]);
+        String::from_utf8_lossy(&o.stdout).trim() == "1"
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The last failed session of `report --json` for the file: (client, cause, drop frame, id, packets).
+fn first_failure(bin: &Path, file: &Path) -> (String, String, u64, u64, u64) {
+    let out = Command::new(bin)
+        .args(["report", "--json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sessions = v["sessions"].as_array().unwrap();
+    let s = sessions
+        .iter()
+        .rev()
+        .find(|s| {
+            let c = s["verdict"]["cause"].as_str().unwrap();
+            c != "healthy" && c != "incomplete_capture" && s["verdict"]["drop_frame"].is_u64()
+        })
+        .expect("a failed session with a drop frame");
+    (
+        format!(
+            "{}:{}",
+            s["client"]["ip"].as_str().unwrap(),
+            s["client"]["port"]
+        ),
+        s["verdict"]["cause"].as_str().unwrap().to_string(),
+        s["verdict"]["drop_frame"].as_u64().unwrap(),
+        s["id"].as_u64().unwrap(),
+        s["packets"]["client"].as_u64().unwrap() + s["packets"]["server"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn select_failed_session_export_and_quit() {
+    if !have_tmux() {
+        eprintln!("notice: tmux not installed; TUI end-to-end test skipped");
+        return;
+    }
+    let Some(file) = common::corpus_file("RDP-bruteforce/RDP-HotAccounts.pcap") else {
+        return;
+    };
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
+    let (client, cause, drop, id, packets) = first_failure(&bin, &file);
+
+    let dir = std::env::temp_dir().join(format!("rdpscope-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmux = Tmux {
+        socket: format!("rdpscope-e2e-{}", std::process::id()),
+    };
+    let dir_s = dir.to_str().unwrap();
+    let o = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-c",
+        dir_s,
+        "sh",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cmd = format!(
+        "PS1='$ ' TERM=xterm-256color '{}' tui '{}'; echo EXIT=$?",
+        bin.display(),
+        file.display()
+    );
+    tmux.keys(&[&cmd, "Enter"]);
+    tmux.wait_for("the capture to load", |s| {
+        s.contains("21 frames") && s.contains("Sessions 7")
+    });
+    assert!(tmux.alternate_on(), "the UI runs on the alternate screen");
+
+    // Select the failed session by filtering on its client address.
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", &client]);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the filtered session", |s| s.contains("Sessions 1/7"));
+    assert!(
+        screen.contains(&cause),
+        "cause {cause} on screen:\n{screen}"
+    );
+    assert!(
+        screen.contains(&format!("✖ drop point frame {drop}")),
+        "drop point {drop} on screen:\n{screen}"
+    );
+    // The drop point row of the ladder is marked.
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains('✖') && l.split_whitespace().any(|w| w == drop.to_string())),
+        "ladder row for frame {drop}:\n{screen}"
+    );
+
+    tmux.keys(&["e"]);
+    let screen = tmux.wait_for("the export", |s| s.contains("exported session"));
+    let name = format!("RDP-HotAccounts.session{id}.pcapng");
+    assert!(screen.contains(&name), "{screen}");
+    let out = dir.join(&name);
+    let frames = {
+        let mut n = 0u64;
+        rdpscope::capture::read_file(&out, None, &mut |_| n += 1).unwrap();
+        n
+    };
+    assert_eq!(frames, packets, "every packet of the session exported");
+    assert!(
+        screen.contains(&format!(": {frames} packets to ")),
+        "{screen}"
+    );
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("the shell", |s| s.contains("EXIT=0"));
+    assert!(!tmux.alternate_on(), "terminal restored:\n{screen}");
+    assert!(
+        !screen.contains("Sessions"),
+        "UI gone from the shell screen:\n{screen}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
