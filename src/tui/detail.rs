@@ -101,12 +101,15 @@ pub fn event_detail(e: &Event, s: &Session) -> Vec<Line<'static>> {
         | EventKind::Established
         | EventKind::Fin => {}
         #[allow(unreachable_patterns)]
-        other => {
-            // Generic fallback: every field of kinds without a dedicated view.
-            for l in format!("{other:#?}").lines().take(200) {
-                out.push(Line::from(l.to_string()));
+        other => match super::detail_proto::lines(other, s) {
+            Some(lines) => out.extend(lines),
+            None => {
+                // Generic fallback: every field of kinds without a dedicated view.
+                for l in format!("{other:#?}").lines().take(200) {
+                    out.push(Line::from(l.to_string()));
+                }
             }
-        }
+        },
     }
     out
 }

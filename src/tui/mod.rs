@@ -13,6 +13,7 @@
 pub mod app;
 pub mod chart;
 pub mod detail;
+mod detail_proto;
 pub mod export;
 pub mod feed;
 pub mod help;

@@ -9,15 +9,20 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row as TableRow, Table};
 
-/// The security protocol the server selected (X.224 negotiation), once the RDP events carry it.
-/// Until then `-`. (Column kept so the layout does not change when it arrives.)
-pub fn security(_s: &Session) -> Option<String> {
-    None
+/// The security protocol the server selected in the X.224 negotiation (`hybrid`, `ssl`, ...),
+/// the RDP_NEG_FAILURE code, or what the client asked for when no answer came.
+pub fn security(s: &Session) -> Option<String> {
+    let r = crate::timeline::RdpSummary::of(s)?;
+    r.selected_protocol
+        .or(r.failure_code.map(|f| format!("fail:{f}")))
+        .or_else(|| {
+            (!r.requested_protocols.is_empty()).then(|| r.requested_protocols.join("+") + "?")
+        })
 }
 
-/// The negotiated TLS version, once the TLS events carry it.
-pub fn tls_version(_s: &Session) -> Option<String> {
-    None
+/// The negotiated TLS version.
+pub fn tls_version(s: &Session) -> Option<String> {
+    crate::timeline::TlsSummary::of(s)?.version
 }
 
 /// Time of day (UTC) of a session's start: `HH:MM:SS.mmm`.
