@@ -313,10 +313,10 @@ impl Reassembler {
         self.stats.delivered_bytes += bytes.len() as u64;
         let keep = bytes.len().min(RECENT_BYTES);
         let tail = bytes.get(bytes.len() - keep..).unwrap_or(&[]);
-        self.recent.extend(tail.iter().copied());
-        while self.recent.len() > RECENT_BYTES {
-            self.recent.pop_front();
-        }
+        // Make room first (one bulk drain, not a pop per byte), then append the tail.
+        let excess = (self.recent.len() + tail.len()).saturating_sub(RECENT_BYTES);
+        self.recent.drain(..excess.min(self.recent.len()));
+        self.recent.extend(tail);
         sink.data(self.dir, frame, ts, bytes);
     }
 
