@@ -1,5 +1,11 @@
 //! The pipeline driver: frames in, finished sessions out. It wires the stages together
 //! (decode → flow → proto → timeline); each stage's logic lives in its own module.
+//! [`parallel`] runs the same analysis sharded over several cores.
+
+pub mod parallel;
+mod shard;
+
+pub use parallel::{analyze_file_parallel, threads_from_env};
 
 use crate::capture::{self, Frame, OpenError, ReadSummary};
 use crate::decode::{Decoded, Decoder, IpMeta, TcpView, Transport};
@@ -33,7 +39,7 @@ const CLOSED_IDLE_NS: i64 = 60_000_000_000;
 /// Any connection idle this long is finished.
 const IDLE_NS: i64 = 3_600_000_000_000;
 /// How often (in frames) the table is swept.
-const SWEEP_EVERY: u64 = 1 << 16;
+pub(crate) const SWEEP_EVERY: u64 = 1 << 16;
 
 /// The transport-specific state of a connection.
 enum TransportState {
@@ -182,6 +188,17 @@ impl Analyzer {
             },
             &mut |c| finish(c, all, done, false),
         );
+    }
+
+    /// For sharded analysis ([`parallel`]): set the count of frames fed so far across all
+    /// workers, so that periodic sweeps fall on the same frames as in a single analyzer.
+    pub(crate) fn sync_frames(&mut self, fed: u64) {
+        self.frames = fed;
+    }
+
+    /// For sharded analysis: a sweep another worker's frame triggered in the single-threaded run.
+    pub(crate) fn sweep_at(&mut self, now: Timestamp) {
+        self.sweep(now);
     }
 
     /// Frames fed so far.
