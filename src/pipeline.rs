@@ -3,7 +3,7 @@
 //! [`parallel`] runs the same analysis sharded over several cores.
 
 pub mod parallel;
-mod shard;
+pub mod shard;
 
 pub use parallel::{analyze_file_parallel, threads_from_env};
 
