@@ -27,8 +27,10 @@ fn frames() -> (Vec<(u32, i64, Vec<u8>)>, u64) {
     let mut pcap = Vec::new();
     synth::generate(&cfg, &mut pcap).unwrap();
     let mut out = Vec::new();
-    capture::read_reader(&pcap[..], &mut |f| out.push((f.link, f.ts.0, f.data.to_vec())))
-        .unwrap();
+    capture::read_reader(&pcap[..], &mut |f| {
+        out.push((f.link, f.ts.0, f.data.to_vec()))
+    })
+    .unwrap();
     let bytes = out.iter().map(|f| f.2.len() as u64).sum();
     (out, bytes)
 }
@@ -66,24 +68,26 @@ fn bench(c: &mut Criterion) {
     let mut d = Decoder::new();
     let keys: Vec<FlowKey> = frames
         .iter()
-        .filter_map(|(link, ts, data)| match d.decode(*link, data, Timestamp(*ts)) {
-            Decoded::Tcp(ip, t) => Some(FlowKey::new(
-                Transport::Tcp,
-                SocketAddr::new(ip.src, t.src_port),
-                SocketAddr::new(ip.dst, t.dst_port),
-            )),
-            Decoded::Udp {
-                ip,
-                src_port,
-                dst_port,
-                ..
-            } => Some(FlowKey::new(
-                Transport::Udp,
-                SocketAddr::new(ip.src, src_port),
-                SocketAddr::new(ip.dst, dst_port),
-            )),
-            _ => None,
-        })
+        .filter_map(
+            |(link, ts, data)| match d.decode(*link, data, Timestamp(*ts)) {
+                Decoded::Tcp(ip, t) => Some(FlowKey::new(
+                    Transport::Tcp,
+                    SocketAddr::new(ip.src, t.src_port),
+                    SocketAddr::new(ip.dst, t.dst_port),
+                )),
+                Decoded::Udp {
+                    ip,
+                    src_port,
+                    dst_port,
+                    ..
+                } => Some(FlowKey::new(
+                    Transport::Udp,
+                    SocketAddr::new(ip.src, src_port),
+                    SocketAddr::new(ip.dst, dst_port),
+                )),
+                _ => None,
+            },
+        )
         .collect();
     let mut g = c.benchmark_group("flow_table");
     g.throughput(Throughput::Elements(keys.len() as u64));

@@ -22,11 +22,11 @@ fn json_with(path: &Path, all: bool, threads: usize) -> String {
     json::file_line(&FileReport::new("x".into(), read, analysis))
 }
 
-fn assert_same(path: &Path) -> usize {
+fn assert_same(path: &Path, alls: &[bool], workers: &[usize]) -> usize {
     let mut sessions = 0;
-    for all in [false, true] {
+    for &all in alls {
         let one = json_with(path, all, 1);
-        for threads in [2, 3] {
+        for &threads in workers {
             let many = json_with(path, all, threads);
             assert!(
                 one == many,
@@ -64,7 +64,7 @@ fn every_corpus_capture_gives_the_same_json_on_several_workers() {
     assert!(files.len() >= 40, "{} captures", files.len());
     let mut sessions = 0;
     for f in &files {
-        sessions += assert_same(f);
+        sessions += assert_same(f, &[false, true], &[2, 3]);
     }
     assert!(sessions > 2000, "{sessions} sessions compared");
 }
@@ -83,7 +83,8 @@ fn generated_capture_gives_the_same_json_on_several_workers() {
     let stats = synth::generate(&cfg, std::io::BufWriter::new(f)).unwrap();
     // Long enough for the connection table to be swept twice, with sessions finished by it.
     assert!(stats.frames > 2 * 65_536, "{stats:?}");
-    let sessions = assert_same(&path);
+    // (Debug builds analyse slowly: one comparison, 3 workers so shards are uneven.)
+    let sessions = assert_same(&path, &[true], &[3]);
     std::fs::remove_file(&path).unwrap();
     assert!(sessions > 100, "{sessions} sessions");
 }
