@@ -229,17 +229,24 @@ impl Analyzer {
         table.drain(&mut |c| finish(c, all, done, true));
         self.skipped.evicted = self.table.evicted_full;
         let mut sessions = std::mem::take(&mut self.done);
-        sessions.sort_by_key(|s| (s.first_frame, s.id));
-        for (i, s) in sessions.iter_mut().enumerate() {
-            s.id = i as u64 + 1;
-        }
-        link_udp_to_tcp(&mut sessions);
+        finalize(&mut sessions);
         Analysis {
             sessions,
             frames: self.frames,
             skipped: self.skipped,
         }
     }
+}
+
+/// Order finished sessions by first frame, number them from 1 and tie them to each other. Every
+/// step across sessions belongs here: the sharded analysis ([`parallel`]) runs it again on the
+/// merged sessions of its workers.
+pub(crate) fn finalize(sessions: &mut [Session]) {
+    sessions.sort_by_key(|s| (s.first_frame, s.id));
+    for (i, s) in sessions.iter_mut().enumerate() {
+        s.id = i as u64 + 1;
+    }
+    link_udp_to_tcp(sessions);
 }
 
 /// Tie each RDP-UDP flow to the TCP session between the same client and server that was open

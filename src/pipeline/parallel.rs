@@ -218,9 +218,9 @@ fn run(
     })
 }
 
-/// Merge the workers' analyses into the one a single analyzer would have produced: sessions in
-/// order of first frame (a frame goes to one worker, so first frames never tie across workers;
-/// the stable sort keeps a worker's own order otherwise), renumbered from 1.
+/// Merge the workers' analyses into the one a single analyzer would have produced: the sessions
+/// are finalised again as a whole (order of first frame: a frame goes to one worker, so first
+/// frames never tie across workers; numbering; links between sessions, e.g. RDP-UDP to TCP).
 fn merge(parts: Vec<Analysis>, frames: u64) -> Analysis {
     let mut sessions = Vec::with_capacity(parts.iter().map(|p| p.sessions.len()).sum());
     let mut skipped = Skipped::default();
@@ -240,10 +240,7 @@ fn merge(parts: Vec<Analysis>, frames: u64) -> Analysis {
         };
         skipped.evicted += s.evicted;
     }
-    sessions.sort_by_key(|s| s.first_frame);
-    for (i, s) in sessions.iter_mut().enumerate() {
-        s.id = i as u64 + 1;
-    }
+    super::finalize(&mut sessions);
     Analysis {
         sessions,
         frames,
