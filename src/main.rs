@@ -125,8 +125,14 @@ fn expand(inputs: &[PathBuf]) -> Vec<(PathBuf, bool)> {
     out
 }
 
-fn analyse(path: &Path, all: bool, progress: &Arc<AtomicU64>) -> Result<FileReport, OpenError> {
-    let (read, analysis) = pipeline::analyze_file(path, Options { all }, Some(progress.clone()))?;
+fn analyse(
+    path: &Path,
+    all: bool,
+    progress: &Arc<AtomicU64>,
+    threads: usize,
+) -> Result<FileReport, OpenError> {
+    let (read, analysis) =
+        pipeline::analyze_file_parallel(path, Options { all }, Some(progress.clone()), threads)?;
     Ok(FileReport::new(path.display().to_string(), read, analysis))
 }
 
@@ -141,6 +147,12 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> Exit
         .map(|(p, _)| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
         .sum();
     let progress = report::progress::Progress::start(total, std::io::stderr().is_terminal());
+    // One file: shard it over the cores (RDPSCOPE_THREADS); several: one core per file.
+    let threads = if files.len() == 1 {
+        pipeline::threads_from_env()
+    } else {
+        1
+    };
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<Result<FileReport, OpenError>>> =
         (0..files.len()).map(|_| None).collect();
@@ -151,7 +163,7 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> Exit
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((path, _)) = files.get(i) else { break };
-                    let r = analyse(path, all, &progress.bytes);
+                    let r = analyse(path, all, &progress.bytes, threads);
                     if let Ok(mut s) = slots.lock() {
                         if let Some(slot) = s.get_mut(i) {
                             *slot = Some(r);

@@ -1,5 +1,11 @@
 //! The pipeline driver: frames in, finished sessions out. It wires the stages together
 //! (decode → flow → proto → timeline); each stage's logic lives in its own module.
+//! [`parallel`] runs the same analysis sharded over several cores.
+
+pub mod parallel;
+pub mod shard;
+
+pub use parallel::{analyze_file_parallel, threads_from_env};
 
 use crate::capture::{self, Frame, OpenError, ReadSummary};
 use crate::decode::{Decoded, Decoder, IpMeta, TcpView, Transport};
@@ -33,7 +39,7 @@ const CLOSED_IDLE_NS: i64 = 60_000_000_000;
 /// Any connection idle this long is finished.
 const IDLE_NS: i64 = 3_600_000_000_000;
 /// How often (in frames) the table is swept.
-const SWEEP_EVERY: u64 = 1 << 16;
+pub(crate) const SWEEP_EVERY: u64 = 1 << 16;
 
 /// The transport-specific state of a connection.
 enum TransportState {
@@ -184,6 +190,17 @@ impl Analyzer {
         );
     }
 
+    /// For sharded analysis ([`parallel`]): set the count of frames fed so far across all
+    /// workers, so that periodic sweeps fall on the same frames as in a single analyzer.
+    pub(crate) fn sync_frames(&mut self, fed: u64) {
+        self.frames = fed;
+    }
+
+    /// For sharded analysis: a sweep another worker's frame triggered in the single-threaded run.
+    pub(crate) fn sweep_at(&mut self, now: Timestamp) {
+        self.sweep(now);
+    }
+
     /// Frames fed so far.
     pub fn frames(&self) -> u64 {
         self.frames
@@ -212,17 +229,24 @@ impl Analyzer {
         table.drain(&mut |c| finish(c, all, done, true));
         self.skipped.evicted = self.table.evicted_full;
         let mut sessions = std::mem::take(&mut self.done);
-        sessions.sort_by_key(|s| (s.first_frame, s.id));
-        for (i, s) in sessions.iter_mut().enumerate() {
-            s.id = i as u64 + 1;
-        }
-        link_udp_to_tcp(&mut sessions);
+        finalize(&mut sessions);
         Analysis {
             sessions,
             frames: self.frames,
             skipped: self.skipped,
         }
     }
+}
+
+/// Order finished sessions by first frame, number them from 1 and tie them to each other. Every
+/// step across sessions belongs here: the sharded analysis ([`parallel`]) runs it again on the
+/// merged sessions of its workers.
+pub(crate) fn finalize(sessions: &mut [Session]) {
+    sessions.sort_by_key(|s| (s.first_frame, s.id));
+    for (i, s) in sessions.iter_mut().enumerate() {
+        s.id = i as u64 + 1;
+    }
+    link_udp_to_tcp(sessions);
 }
 
 /// Tie each RDP-UDP flow to the TCP session between the same client and server that was open

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Whole-pipeline benchmark: rdpscope against tshark on one generated capture (issue 7).
+#
+#   benches/run.sh [SIZE] [RUNS]        e.g. benches/run.sh 1G 3
+#
+# Generates a deterministic RDP-heavy pcap once (rdpscope-gen, seed 1; kept in $BENCH_DIR,
+# default /tmp), warms the page cache, then runs alternately, RUNS times each:
+#   rdpscope report --json FILE      with RDPSCOPE_THREADS=1 and with the default thread count
+#   tshark -q -z conv,tcp -r FILE
+#   tshark -r FILE -d tcp.port==3389,tls -Y 'tls.alert_message || tcp.flags.reset==1'
+# under /usr/bin/time -v, and prints MB/s, packets/s, peak RSS and the speed ratio to
+# `tshark -q -z conv,tcp` (best of RUNS for times, largest peak RSS).
+# TSHARK=0 skips tshark (e.g. for a 4G memory check). Output of the commands goes to /dev/null.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZE=${1:-1G}
+RUNS=${2:-3}
+BENCH_DIR=${BENCH_DIR:-/tmp}
+TSHARK=${TSHARK:-1}
+FILE="$BENCH_DIR/rdpscope-bench-$SIZE-seed1.pcap"
+
+if [ "$TSHARK" = 1 ] && ! command -v tshark >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  $SUDO apt-get install -y -qq tshark >/dev/null
+fi
+
+cargo build --release --quiet --bin rdpscope --bin rdpscope-gen
+BIN=target/release/rdpscope
+if [ ! -s "$FILE" ]; then
+  echo "generating $FILE ..."
+  target/release/rdpscope-gen --size "$SIZE" --seed 1 -o "$FILE"
+fi
+BYTES=$(stat -c %s "$FILE")
+cat "$FILE" >/dev/null   # warm page cache
+FRAMES=$(RDPSCOPE_THREADS=1 "$BIN" report --json "$FILE" | grep -o '"frames":[0-9]*' | head -1 | cut -d: -f2)
+NPROC=$(nproc)
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# run NAME CMD...: one timed run, appends "seconds rss_kb" to $TMP/NAME.
+run() {
+  local name=$1; shift
+  /usr/bin/time -v -o "$TMP/time.txt" "$@" >/dev/null 2>"$TMP/stderr.txt" || {
+    echo "$name failed:"; cat "$TMP/stderr.txt"; exit 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
+      n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$TMP/time.txt")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/time.txt")
+  echo "$wall $rss" >>"$TMP/$name"
+  printf '  %-16s %8.2f s  %8.1f MB RSS\n' "$name" "$wall" "$(echo "$rss / 1024" | bc -l)"
+}
+
+NAMES=(rdpscope-1 "rdpscope-$NPROC")
+for i in $(seq 1 "$RUNS"); do
+  echo "round $i/$RUNS"
+  run rdpscope-1 env RDPSCOPE_THREADS=1 "$BIN" report --json "$FILE"
+  run "rdpscope-$NPROC" env -u RDPSCOPE_THREADS "$BIN" report --json "$FILE"
+  if [ "$TSHARK" = 1 ]; then
+    run tshark-conv tshark -q -z conv,tcp -r "$FILE"
+    run tshark-alerts tshark -r "$FILE" -d tcp.port==3389,tls -Y 'tls.alert_message || tcp.flags.reset==1'
+  fi
+done
+[ "$TSHARK" = 1 ] && NAMES+=(tshark-conv tshark-alerts)
+
+best() { sort -n "$TMP/$1" | head -1 | cut -d' ' -f1; }
+peak() { cut -d' ' -f2 "$TMP/$1" | sort -n | tail -1; }
+
+echo
+echo "file: $FILE ($BYTES bytes, $FRAMES frames); $NPROC cores: $(lscpu | sed -n 's/^Model name: *//p')"
+echo "best of $RUNS runs, warm page cache"
+printf '%-16s %9s %10s %12s %10s %12s\n' command seconds MB/s packets/s "peak RSS" "x tshark-conv"
+REF=""
+[ "$TSHARK" = 1 ] && REF=$(best tshark-conv)
+for n in "${NAMES[@]}"; do
+  s=$(best "$n"); r=$(peak "$n")
+  ratio="-"
+  [ -n "$REF" ] && ratio=$(printf '%.1f' "$(echo "$REF / $s" | bc -l)")
+  printf '%-16s %9.2f %10.0f %12.0f %7.1f MB %12s\n' "$n" "$s" \
+    "$(echo "$BYTES / 1000000 / $s" | bc -l)" "$(echo "$FRAMES / $s" | bc -l)" \
+    "$(echo "$r / 1024" | bc -l)" "$ratio"
+done

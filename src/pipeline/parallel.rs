@@ -1,0 +1,416 @@
+//! Multi-core analysis of one capture: a reader and N flow-sharded workers.
+//!
+//! ```text
+//! reader (this thread): pcap → peek (shard.rs) → batch[shard] ──▶ worker k: Analyzer ──┐
+//!        ▲                                                                            │
+//!        └──────────────── emptied batches come back for reuse ◀─────────────────────┘
+//! ```
+//!
+//! Every frame of a connection (both directions, its IP fragments, ICMP errors quoting it) goes
+//! to the same worker, which runs an ordinary [`Analyzer`]; the workers' results are merged in
+//! frame order, so the output is the single-threaded one. The table's periodic sweep, which
+//! depends on the global frame count, is replayed in every worker at the same frames.
+//!
+//! Frames travel copied into batches: one byte buffer per batch plus a table of offsets, and
+//! batches are recycled through a return channel, so steady state allocates nothing per packet.
+//!
+//! The result equals the single-threaded run's except where a per-analyzer bound is reached
+//! (more than 200 000 connections open at once, or thousands of IP fragments pending): each
+//! worker then applies the bound to its own share. An ICMP error carried in IP fragments is keyed
+//! by its outer addresses, not by the packet it quotes.
+
+use super::shard;
+use super::{Analysis, Analyzer, Options, SWEEP_EVERY, Skipped};
+use crate::capture::{self, Frame, LinkType, OpenError, ReadSummary};
+use crate::types::{FrameNo, Timestamp};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+/// A batch is handed on once its bytes reach this.
+const BATCH_BYTES: usize = 256 << 10;
+/// Or once it holds this many frames.
+const BATCH_FRAMES: usize = 4_096;
+/// Batches in flight per worker (one filling, one queued, one being analysed, one spare).
+const BATCHES_PER_WORKER: usize = 4;
+/// Most workers: beyond this the single reader is the bottleneck.
+pub const MAX_THREADS: usize = 8;
+
+/// The worker count: `RDPSCOPE_THREADS` when set (1 = the plain single-threaded path), else the
+/// available cores, at most [`MAX_THREADS`].
+pub fn threads_from_env() -> usize {
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    match std::env::var("RDPSCOPE_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+    {
+        Some(n) => n.clamp(1, MAX_THREADS),
+        None => cores.clamp(1, MAX_THREADS),
+    }
+}
+
+/// Analyse a whole file with `threads` workers (1 or 0: [`super::analyze_file`] on this
+/// thread). The result is the single-threaded one.
+pub fn analyze_file_parallel(
+    path: &Path,
+    options: Options,
+    progress: Option<Arc<AtomicU64>>,
+    threads: usize,
+) -> Result<(ReadSummary, Analysis), OpenError> {
+    if threads <= 1 {
+        return super::analyze_file(path, options, progress);
+    }
+    run(threads, options, |on_frame| {
+        capture::read_file(path, progress, on_frame)
+    })
+}
+
+/// Where one frame's bytes sit in its batch.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    number: FrameNo,
+    ts: Timestamp,
+    link: LinkType,
+    orig_len: u32,
+    start: usize,
+    end: usize,
+    /// Frames fed before this one, across all workers (drives the periodic sweep).
+    fed_before: u64,
+}
+
+/// Frames for one worker, in file order.
+struct Batch {
+    data: Vec<u8>,
+    slots: Vec<Slot>,
+    /// Sweep points: (before slot index, capture time).
+    sweeps: Vec<(usize, Timestamp)>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Batch {
+            data: Vec::with_capacity(BATCH_BYTES),
+            slots: Vec::with_capacity(BATCH_FRAMES),
+            sweeps: Vec::with_capacity(4),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.slots.is_empty() && self.sweeps.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.slots.clear();
+        self.sweeps.clear();
+    }
+}
+
+/// Feed a worker's batches to its analyzer until the reader hangs up.
+fn work(options: Options, rx: Receiver<Batch>, back: SyncSender<Batch>) -> Analysis {
+    let mut a = Analyzer::new(options);
+    for mut batch in rx {
+        let mut sweeps = batch.sweeps.iter().peekable();
+        for (i, s) in batch.slots.iter().enumerate() {
+            while let Some((_, ts)) = sweeps.next_if(|(at, _)| *at <= i) {
+                a.sweep_at(*ts);
+            }
+            a.sync_frames(s.fed_before);
+            a.frame(&Frame {
+                number: s.number,
+                ts: s.ts,
+                link: s.link,
+                data: batch.data.get(s.start..s.end).unwrap_or_default(),
+                orig_len: s.orig_len,
+            });
+        }
+        for (_, ts) in sweeps {
+            a.sweep_at(*ts);
+        }
+        batch.clear();
+        // The reader may already be gone (it keeps no count of returns): nothing to do then.
+        let _ = back.send(batch);
+    }
+    a.finish()
+}
+
+/// The reader side: `read` drives a capture reader with the callback it is given.
+fn run(
+    threads: usize,
+    options: Options,
+    read: impl FnOnce(&mut dyn FnMut(&Frame<'_>)) -> Result<ReadSummary, OpenError>,
+) -> Result<(ReadSummary, Analysis), OpenError> {
+    let n = threads.clamp(1, MAX_THREADS);
+    let pool_size = n * BATCHES_PER_WORKER;
+    let (back_tx, pool) = sync_channel::<Batch>(pool_size);
+    for _ in 0..pool_size.saturating_sub(n) {
+        let _ = back_tx.send(Batch::new());
+    }
+    std::thread::scope(|scope| {
+        let mut txs: Vec<SyncSender<Batch>> = Vec::with_capacity(n);
+        let mut handles = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (tx, rx) = sync_channel::<Batch>(1);
+            let back = back_tx.clone();
+            txs.push(tx);
+            handles.push(scope.spawn(move || work(options, rx, back)));
+        }
+        drop(back_tx);
+        let mut current: Vec<Batch> = (0..n).map(|_| Batch::new()).collect();
+        let mut fed: u64 = 0;
+        let hand_on = |k: usize, current: &mut Vec<Batch>| {
+            let fresh = pool.recv().unwrap_or_else(|_| Batch::new());
+            if let (Some(slot), Some(tx)) = (current.get_mut(k), txs.get(k)) {
+                let full = std::mem::replace(slot, fresh);
+                // A worker that is gone has failed; its panic is re-raised at join below.
+                let _ = tx.send(full);
+            }
+        };
+        let result = read(&mut |f: &Frame<'_>| {
+            fed += 1;
+            if fed % SWEEP_EVERY == 0 {
+                // The single analyzer sweeps before this frame: so does every worker.
+                for b in current.iter_mut() {
+                    b.sweeps.push((b.slots.len(), f.ts));
+                }
+            }
+            let k = shard::flow_hash(f.link, f.data)
+                .map(|h| (h % n as u64) as usize)
+                .unwrap_or(0);
+            let needs_room = current.get(k).is_some_and(|b| {
+                !b.slots.is_empty()
+                    && (b.data.len() + f.data.len() > BATCH_BYTES || b.slots.len() >= BATCH_FRAMES)
+            });
+            if needs_room {
+                hand_on(k, &mut current);
+            }
+            let Some(b) = current.get_mut(k) else { return };
+            let start = b.data.len();
+            b.data.extend_from_slice(f.data);
+            b.slots.push(Slot {
+                number: f.number,
+                ts: f.ts,
+                link: f.link,
+                orig_len: f.orig_len,
+                start,
+                end: b.data.len(),
+                fed_before: fed - 1,
+            });
+        });
+        for k in 0..n {
+            if current.get(k).is_some_and(|b| !b.is_empty()) {
+                hand_on(k, &mut current);
+            }
+        }
+        drop(txs);
+        let mut parts = Vec::with_capacity(n);
+        for h in handles {
+            match h.join() {
+                Ok(a) => parts.push(a),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        let summary = result?;
+        Ok((summary, merge(parts, fed)))
+    })
+}
+
+/// Merge the workers' analyses into the one a single analyzer would have produced: the sessions
+/// are finalised again as a whole (order of first frame: a frame goes to one worker, so first
+/// frames never tie across workers; numbering; links between sessions, e.g. RDP-UDP to TCP).
+fn merge(parts: Vec<Analysis>, frames: u64) -> Analysis {
+    let mut sessions = Vec::with_capacity(parts.iter().map(|p| p.sessions.len()).sum());
+    let mut skipped = Skipped::default();
+    for p in parts {
+        sessions.extend(p.sessions);
+        let s = p.skipped;
+        for (link, count) in s.unknown_links {
+            match skipped.unknown_links.iter_mut().find(|(l, _)| *l == link) {
+                Some((_, c)) => *c += count,
+                None => skipped.unknown_links.push((link, count)),
+            }
+        }
+        skipped.malformed += s.malformed;
+        skipped.first_malformed = match (skipped.first_malformed, s.first_malformed) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        skipped.evicted += s.evicted;
+    }
+    super::finalize(&mut sessions);
+    Analysis {
+        sessions,
+        frames,
+        skipped,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An Ethernet/IPv4/TCP frame from 10.0.<host>.1:<port> to 10.0.0.2:3389.
+    fn seg(host: u8, port: u16, flags: &str) -> Vec<u8> {
+        let mut t = etherparse::PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4([10, 0, host, 1], [10, 0, 0, 2], 64)
+            .tcp(port, 3389, 1000, 64000);
+        if flags.contains('S') {
+            t = t.syn();
+        }
+        if flags.contains('A') {
+            t = t.ack(1);
+        }
+        let mut v = Vec::new();
+        t.write(&mut v, &[]).unwrap();
+        v
+    }
+
+    fn frames_of(stream: &[(i64, Vec<u8>)]) -> Vec<Frame<'_>> {
+        stream
+            .iter()
+            .enumerate()
+            .map(|(i, (ts, d))| Frame {
+                number: i as u64 + 1,
+                ts: Timestamp(*ts),
+                link: 1,
+                data: d,
+                orig_len: d.len() as u32,
+            })
+            .collect()
+    }
+
+    fn single(frames: &[Frame<'_>]) -> Analysis {
+        let mut a = Analyzer::new(Options { all: true });
+        for f in frames {
+            a.frame(f);
+        }
+        a.finish()
+    }
+
+    fn sharded(frames: &[Frame<'_>], n: usize) -> Analysis {
+        run(n, Options { all: true }, |on_frame| {
+            for f in frames {
+                on_frame(f);
+            }
+            Ok(ReadSummary::default())
+        })
+        .unwrap()
+        .1
+    }
+
+    #[test]
+    fn sweeps_fall_on_the_same_frames_in_every_worker() {
+        // Connection A opens at t=0 and goes quiet. Filler traffic on other hosts brings the
+        // frame count to the sweep point two hours later: A is finished there (idle > 1 h), and
+        // A's next packet starts a new session. Every worker must sweep at that frame, not only
+        // the one receiving it.
+        const HOUR: i64 = 3_600_000_000_000;
+        let mut stream = vec![(0, seg(0, 40000, "S"))];
+        let n = SWEEP_EVERY as usize;
+        for i in 1..n + 8 {
+            let ts = if i + 1 >= n { 2 * HOUR } else { i as i64 };
+            stream.push((ts, seg(1 + (i % 200) as u8, 50000 + (i % 7) as u16, "A")));
+        }
+        stream.push((2 * HOUR + 1, seg(0, 40000, "A")));
+        let frames = frames_of(&stream);
+        let one = single(&frames);
+        let a_sessions = one
+            .sessions
+            .iter()
+            .filter(|s| s.client.port() == 40000)
+            .count();
+        assert_eq!(a_sessions, 2, "the sweep split connection A");
+        for n in [2, 3, 8] {
+            let many = sharded(&frames, n);
+            assert_eq!(
+                format!("{:?}", many.sessions),
+                format!("{:?}", one.sessions),
+                "{n} workers"
+            );
+            assert_eq!(many.frames, one.frames);
+        }
+    }
+
+    #[test]
+    fn non_ip_and_malformed_frames_merge_like_one_analyzer() {
+        let mut stream: Vec<(i64, Vec<u8>)> = Vec::new();
+        for i in 0..50u16 {
+            stream.push((i64::from(i), seg((i % 5) as u8, 40000 + i % 3, "A")));
+            if i % 7 == 0 {
+                // Truncated IPv4 header: malformed, whichever worker gets it.
+                let mut bad = seg(9, 1, "A");
+                bad.truncate(14 + 12 + usize::from(i % 9));
+                stream.push((i64::from(i), bad));
+            }
+        }
+        let mut frames = frames_of(&stream);
+        // A few frames of a link type nobody decodes.
+        for f in frames.iter_mut().skip(3).step_by(11) {
+            f.link = 147;
+        }
+        let one = single(&frames);
+        assert!(one.skipped.malformed > 0 && !one.skipped.unknown_links.is_empty());
+        for n in [2, 4] {
+            let many = sharded(&frames, n);
+            assert_eq!(
+                format!("{:?}", many.sessions),
+                format!("{:?}", one.sessions)
+            );
+            assert_eq!(format!("{:?}", many.skipped), format!("{:?}", one.skipped));
+        }
+    }
+
+    #[test]
+    fn threads_env_is_clamped() {
+        // Only reads the variable; the default path depends on the machine.
+        let n = threads_from_env();
+        assert!((1..=MAX_THREADS).contains(&n));
+    }
+
+    #[test]
+    fn merge_orders_by_first_frame_and_keeps_the_earliest_malformed() {
+        use crate::decode::Transport;
+        use crate::timeline::Session;
+        let s = |first: u64| {
+            Session::new(
+                99,
+                Transport::Tcp,
+                "10.0.0.1:5000".parse().unwrap(),
+                "10.0.0.2:3389".parse().unwrap(),
+                first,
+                Timestamp(0),
+            )
+        };
+        let a = Analysis {
+            sessions: vec![s(1), s(7)],
+            frames: 0,
+            skipped: Skipped {
+                malformed: 2,
+                first_malformed: Some((9, "late")),
+                unknown_links: vec![(147, 3)],
+                evicted: 0,
+            },
+        };
+        let b = Analysis {
+            sessions: vec![s(4)],
+            frames: 0,
+            skipped: Skipped {
+                malformed: 1,
+                first_malformed: Some((5, "early")),
+                unknown_links: vec![(147, 1), (148, 2)],
+                evicted: 1,
+            },
+        };
+        let m = merge(vec![a, b], 10);
+        let firsts: Vec<(u64, u64)> = m.sessions.iter().map(|s| (s.id, s.first_frame)).collect();
+        assert_eq!(firsts, vec![(1, 1), (2, 4), (3, 7)]);
+        assert_eq!(m.frames, 10);
+        assert_eq!(m.skipped.malformed, 3);
+        assert_eq!(m.skipped.first_malformed, Some((5, "early")));
+        assert_eq!(m.skipped.unknown_links, vec![(147, 4), (148, 2)]);
+        assert_eq!(m.skipped.evicted, 1);
+    }
+}

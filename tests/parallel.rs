@@ -1,0 +1,90 @@
+//! The sharded (multi-core) analysis gives exactly the single-threaded JSON: on every corpus
+//! capture and on a generated RDP-heavy capture that crosses several table sweeps.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+#[allow(dead_code)]
+#[path = "../benches/gen/synth.rs"]
+mod synth;
+
+use rdpscope::pipeline::{self, Options};
+use rdpscope::report::{FileReport, json};
+use std::path::{Path, PathBuf};
+
+fn json_with(path: &Path, all: bool, threads: usize) -> String {
+    let (read, analysis) =
+        pipeline::analyze_file_parallel(path, Options { all }, None, threads).unwrap();
+    json::file_line(&FileReport::new("x".into(), read, analysis))
+}
+
+fn assert_same(path: &Path, alls: &[bool], workers: &[usize]) -> usize {
+    let mut sessions = 0;
+    for &all in alls {
+        let one = json_with(path, all, 1);
+        for &threads in workers {
+            let many = json_with(path, all, threads);
+            assert!(
+                one == many,
+                "{} (all={all}, {threads} workers) differs from the single-threaded run",
+                path.display()
+            );
+        }
+        sessions = one.matches("\"first_frame\"").count();
+    }
+    sessions
+}
+
+fn captures_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            captures_under(&p, out);
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "gz")
+        {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_corpus_capture_gives_the_same_json_on_several_workers() {
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    let mut files = Vec::new();
+    captures_under(&corpus, &mut files);
+    files.sort();
+    assert!(files.len() >= 40, "{} captures", files.len());
+    let mut sessions = 0;
+    for f in &files {
+        sessions += assert_same(f, &[false, true], &[2, 3]);
+    }
+    assert!(sessions > 2000, "{sessions} sessions compared");
+}
+
+#[test]
+fn generated_capture_gives_the_same_json_on_several_workers() {
+    let cfg = synth::Config {
+        size: 32 << 20,
+        seed: 11,
+        mss: 200,
+        mean_gap_us: 2_000,
+        concurrency: 32,
+    };
+    let path = std::env::temp_dir().join(format!("rdpscope-parallel-{}.pcap", std::process::id()));
+    let f = std::fs::File::create(&path).unwrap();
+    let stats = synth::generate(&cfg, std::io::BufWriter::new(f)).unwrap();
+    // Long enough for the connection table to be swept twice, with sessions finished by it.
+    assert!(stats.frames > 2 * 65_536, "{stats:?}");
+    // (Debug builds analyse slowly: one comparison, 3 workers so shards are uneven.)
+    let sessions = assert_same(&path, &[true], &[3]);
+    std::fs::remove_file(&path).unwrap();
+    assert!(sessions > 100, "{sessions} sessions");
+}
