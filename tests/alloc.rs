@@ -173,7 +173,7 @@ fn analysing_pure_acks_allocates_nothing_per_packet() {
 }
 
 #[test]
-#[ignore = "flow::reassembly::Reassembler::insert allocates a Vec of pieces per data segment (reported to the lead)"]
+
 fn analysing_data_segments_allocates_nothing_per_packet() {
     let n = steady_allocations(1460);
     assert!(n < 16, "{n} allocations for 39 000 frames");

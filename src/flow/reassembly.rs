@@ -111,6 +111,8 @@ pub struct Reassembler {
     fin: Option<u32>,
     ended: bool,
     stats: ReassemblyStats,
+    /// Scratch space for splitting a segment around buffered blocks (kept to avoid allocating).
+    scratch: Vec<(u32, u32)>,
 }
 
 impl Reassembler {
@@ -125,6 +127,7 @@ impl Reassembler {
             fin: None,
             ended: false,
             stats: ReassemblyStats::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -370,8 +373,14 @@ impl Reassembler {
             self.stats.dropped_segments += 1;
             return;
         }
+        // The common case: nothing buffered, the whole segment is one piece (no allocation).
+        if self.pending.is_empty() {
+            self.place(seq, payload, frame, ts, sink);
+            return;
+        }
         // Split the new data into pieces not covered by buffered blocks (first data wins).
-        let mut pieces: Vec<(u32, u32)> = Vec::new(); // (seq, len)
+        let mut pieces = std::mem::take(&mut self.scratch); // (seq, len), reused
+        pieces.clear();
         let mut cur = seq;
         let end = seq.wrapping_add(len32(payload));
         let mut overlap = 0u64;
@@ -406,13 +415,14 @@ impl Reassembler {
         }
         self.stats.overlap_bytes += overlap;
         self.stats.inconsistent_bytes += differing;
-        for (pseq, plen) in pieces {
+        for &(pseq, plen) in &pieces {
             let off = pseq.wrapping_sub(seq) as usize;
             let Some(bytes) = payload.get(off..off + plen as usize) else {
                 continue;
             };
             self.place(pseq, bytes, frame, ts, sink);
         }
+        self.scratch = pieces;
     }
 
     /// Deliver one uncovered piece, or buffer it (making room by giving up holes if needed).
