@@ -127,12 +127,12 @@ fn expand(inputs: &[PathBuf]) -> Vec<(PathBuf, bool)> {
 
 fn analyse(
     path: &Path,
-    all: bool,
+    options: Options,
     progress: &Arc<AtomicU64>,
     threads: usize,
 ) -> Result<FileReport, OpenError> {
     let (read, analysis) =
-        pipeline::analyze_file_parallel(path, Options { all }, Some(progress.clone()), threads)?;
+        pipeline::analyze_file_parallel(path, options, Some(progress.clone()), threads)?;
     Ok(FileReport::new(path.display().to_string(), read, analysis))
 }
 
@@ -163,7 +163,12 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> Exit
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some((path, _)) = files.get(i) else { break };
-                    let r = analyse(path, all, &progress.bytes, threads);
+                    // Timelines are printed only with --timeline: otherwise keep memory flat.
+                    let options = Options {
+                        all,
+                        compact: !timeline,
+                    };
+                    let r = analyse(path, options, &progress.bytes, threads);
                     if let Ok(mut s) = slots.lock() {
                         if let Some(slot) = s.get_mut(i) {
                             *slot = Some(r);

@@ -28,6 +28,10 @@ use std::sync::atomic::AtomicU64;
 pub struct Options {
     /// Keep every connection, not only those that touch RDP.
     pub all: bool,
+    /// Diagnose each session as it finishes and keep only what a report prints (verdict, `rdp`
+    /// and `tls` summaries, counters), dropping its events: memory then grows with the number
+    /// of sessions, not with their traffic. Frontends that draw timelines leave this off.
+    pub compact: bool,
 }
 
 /// Bound on connections in the table at once (a SYN flood must not grow memory without limit).
@@ -178,7 +182,7 @@ impl Analyzer {
             options,
             ..
         } = self;
-        let all = options.all;
+        let opts = *options;
         table.sweep(
             |seen, c: &Conn| {
                 let idle = now.saturating_sub(seen);
@@ -186,7 +190,7 @@ impl Analyzer {
                     || (c.closed && idle > CLOSED_IDLE_NS)
                     || (c.session.transport == Transport::Udp && idle > UDP_IDLE_NS)
             },
-            &mut |c| finish(c, all, done, false),
+            &mut |c| finish(c, opts, done, false),
         );
     }
 
@@ -224,9 +228,9 @@ impl Analyzer {
 
     /// Finish: every connection still open is closed as "open at end of capture".
     pub fn finish(mut self) -> Analysis {
-        let all = self.options.all;
+        let opts = self.options;
         let Analyzer { table, done, .. } = &mut self;
-        table.drain(&mut |c| finish(c, all, done, true));
+        table.drain(&mut |c| finish(c, opts, done, true));
         self.skipped.evicted = self.table.evicted_full;
         let mut sessions = std::mem::take(&mut self.done);
         finalize(&mut sessions);
@@ -282,8 +286,8 @@ fn link_udp_to_tcp(sessions: &mut [Session]) {
     }
 }
 
-fn finish(mut c: Conn, all: bool, done: &mut Vec<Session>, at_end: bool) {
-    if !(all || c.rdp || c.dissector.saw_rdp) {
+fn finish(mut c: Conn, opts: Options, done: &mut Vec<Session>, at_end: bool) {
+    if !(opts.all || c.rdp || c.dissector.saw_rdp) {
         return;
     }
     match &mut c.transport {
@@ -303,7 +307,23 @@ fn finish(mut c: Conn, all: bool, done: &mut Vec<Session>, at_end: bool) {
         }
     }
     c.session.open_at_end = at_end && !c.closed;
+    if opts.compact && c.session.transport == Transport::Tcp {
+        compact(&mut c.session);
+    }
     done.push(c.session);
+}
+
+/// Diagnose a finished TCP session now and keep only what a report needs (see
+/// [`Options::compact`]). RDP-UDP flows keep their few events: their verdict names the TCP
+/// session they belong to, known only once all sessions are numbered.
+fn compact(s: &mut Session) {
+    s.damage = crate::timeline::Damage::of(s);
+    s.rdp_summary = crate::timeline::RdpSummary::of(s).map(Box::new);
+    s.tls_summary = crate::timeline::TlsSummary::of(s).map(Box::new);
+    s.verdict = Some(Box::new(crate::diagnose::diagnose(s)));
+    s.events = Vec::new();
+    s.throughput = crate::timeline::Throughput::default();
+    s.compacted = true;
 }
 
 /// Where reassembled TCP bytes go: the protocol dissector, which appends events to the session.
@@ -370,10 +390,10 @@ impl Ctx<'_> {
     }
 
     fn insert(&mut self, key: FlowKey, f: &Frame<'_>, conn: Conn) {
-        let all = self.options.all;
+        let opts = self.options;
         let done = &mut *self.done;
         self.table
-            .insert(key, f.ts.0, conn, &mut |c| finish(c, all, done, false));
+            .insert(key, f.ts.0, conn, &mut |c| finish(c, opts, done, false));
     }
 
     fn tcp(&mut self, f: &Frame<'_>, ip: IpMeta, tcp: TcpView<'_>) {
@@ -390,7 +410,7 @@ impl Ctx<'_> {
         };
         if restart {
             if let Some(old) = self.table.remove(&key) {
-                finish(old, self.options.all, self.done, false);
+                finish(old, self.options, self.done, false);
             }
         }
         if self.table.get_mut(&key, f.ts.0).is_none() {

@@ -17,8 +17,16 @@ use rdpscope::report::{FileReport, json};
 use std::path::{Path, PathBuf};
 
 fn json_with(path: &Path, all: bool, threads: usize) -> String {
-    let (read, analysis) =
-        pipeline::analyze_file_parallel(path, Options { all }, None, threads).unwrap();
+    let (read, analysis) = pipeline::analyze_file_parallel(
+        path,
+        Options {
+            all,
+            ..Default::default()
+        },
+        None,
+        threads,
+    )
+    .unwrap();
     json::file_line(&FileReport::new("x".into(), read, analysis))
 }
 
@@ -87,4 +95,29 @@ fn generated_capture_gives_the_same_json_on_several_workers() {
     let sessions = assert_same(&path, &[true], &[3]);
     std::fs::remove_file(&path).unwrap();
     assert!(sessions > 100, "{sessions} sessions");
+}
+
+/// Compacting finished sessions (the default of `report`) changes nothing in the JSON.
+#[test]
+fn compacted_sessions_report_the_same() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().and_then(|e| e.to_str()) != Some("pcap") {
+            continue;
+        }
+        let json = |compact: bool| {
+            let opts = Options { all: true, compact };
+            let (read, a) = pipeline::analyze_file(&p, opts, None).unwrap();
+            rdpscope::report::json::file_line(&rdpscope::report::FileReport::new(
+                "x".into(),
+                read,
+                a,
+            ))
+        };
+        assert_eq!(json(false), json(true), "{}", p.display());
+        n += 1;
+    }
+    assert!(n >= 20);
 }

@@ -283,7 +283,10 @@ mod tests {
     }
 
     fn single(frames: &[Frame<'_>]) -> Analysis {
-        let mut a = Analyzer::new(Options { all: true });
+        let mut a = Analyzer::new(Options {
+            all: true,
+            ..Default::default()
+        });
         for f in frames {
             a.frame(f);
         }
@@ -291,12 +294,19 @@ mod tests {
     }
 
     fn sharded(frames: &[Frame<'_>], n: usize) -> Analysis {
-        run(n, Options { all: true }, |on_frame| {
-            for f in frames {
-                on_frame(f);
-            }
-            Ok(ReadSummary::default())
-        })
+        run(
+            n,
+            Options {
+                all: true,
+                ..Default::default()
+            },
+            |on_frame| {
+                for f in frames {
+                    on_frame(f);
+                }
+                Ok(ReadSummary::default())
+            },
+        )
         .unwrap()
         .1
     }

@@ -51,12 +51,10 @@ impl FileReport {
         // Protocol damage: one line per layer, naming the first frame, with a count.
         let mut malformed: Vec<(crate::proto::Layer, u64, String, usize)> = Vec::new();
         for s in &analysis.sessions {
-            for e in &s.events {
-                if let crate::timeline::EventKind::Malformed { layer, what } = &e.kind {
-                    match malformed.iter_mut().find(|m| m.0 == *layer) {
-                        Some(m) => m.3 += 1,
-                        None => malformed.push((*layer, e.frame, what.clone(), 1)),
-                    }
+            for d in crate::timeline::Damage::of(s) {
+                match malformed.iter_mut().find(|m| m.0 == d.layer) {
+                    Some(m) => m.3 += d.count,
+                    None => malformed.push((d.layer, d.frame, d.what, d.count)),
                 }
             }
         }

@@ -501,6 +501,54 @@ pub struct Session {
     pub history: String,
     /// For an RDP-UDP flow: the TCP session (same client and server) it belongs to.
     pub tcp_session: Option<u64>,
+    /// Set when the pipeline compacted the finished session: `events` and `throughput` were
+    /// dropped and the fields below hold what the report needs.
+    pub compacted: bool,
+    /// Protocol damage seen (first per layer, with counts), kept through compaction.
+    pub damage: Vec<Damage>,
+    /// The `rdp` summary, computed before the events were dropped.
+    pub rdp_summary: Option<Box<RdpSummary>>,
+    /// The `tls` summary, computed before the events were dropped.
+    pub tls_summary: Option<Box<TlsSummary>>,
+    /// The verdict, computed before the events were dropped.
+    pub verdict: Option<Box<crate::diagnose::Verdict>>,
+}
+
+/// A protocol layer's damage in one session: the first malformed PDU and how many there were.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The layer.
+    pub layer: crate::proto::Layer,
+    /// First frame.
+    pub frame: FrameNo,
+    /// What was wrong there.
+    pub what: String,
+    /// How many malformed events of this layer.
+    pub count: usize,
+}
+
+impl Damage {
+    /// Collect a session's damage from its events.
+    pub fn of(s: &Session) -> Vec<Damage> {
+        if s.compacted {
+            return s.damage.clone();
+        }
+        let mut out: Vec<Damage> = Vec::new();
+        for e in &s.events {
+            if let EventKind::Malformed { layer, what } = &e.kind {
+                match out.iter_mut().find(|d| d.layer == *layer) {
+                    Some(d) => d.count += 1,
+                    None => out.push(Damage {
+                        layer: *layer,
+                        frame: e.frame,
+                        what: what.clone(),
+                        count: 1,
+                    }),
+                }
+            }
+        }
+        out
+    }
 }
 
 impl Session {
@@ -538,6 +586,11 @@ impl Session {
             conn_state: String::new(),
             history: String::new(),
             tcp_session: None,
+            compacted: false,
+            damage: Vec::new(),
+            rdp_summary: None,
+            tls_summary: None,
+            verdict: None,
         }
     }
 

@@ -99,6 +99,9 @@ pub struct TlsSummary {
 impl RdpSummary {
     /// The session's RDP facts, or None when it never spoke RDP.
     pub fn of(s: &Session) -> Option<RdpSummary> {
+        if s.compacted {
+            return s.rdp_summary.as_deref().cloned();
+        }
         let mut r = RdpSummary::default();
         let mut any = false;
         for e in &s.events {
@@ -155,6 +158,9 @@ impl RdpSummary {
 impl TlsSummary {
     /// The session's TLS facts, or None when it never spoke TLS.
     pub fn of(s: &Session) -> Option<TlsSummary> {
+        if s.compacted {
+            return s.tls_summary.as_deref().cloned();
+        }
         let mut t = TlsSummary::default();
         let mut any = false;
         let mut finished = PerDir::<bool>::default();
