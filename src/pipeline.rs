@@ -39,11 +39,11 @@ const MAX_CONNECTIONS: usize = 200_000;
 /// UDP flows idle this long (capture time) are finished.
 const UDP_IDLE_NS: i64 = 120_000_000_000;
 /// Closed TCP connections idle this long are finished (late ACKs/RSTs still attach before).
-const CLOSED_IDLE_NS: i64 = 60_000_000_000;
+const CLOSED_IDLE_NS: i64 = 10_000_000_000;
 /// Any connection idle this long is finished.
 const IDLE_NS: i64 = 3_600_000_000_000;
 /// How often (in frames) the table is swept.
-pub(crate) const SWEEP_EVERY: u64 = 1 << 16;
+pub(crate) const SWEEP_EVERY: u64 = 1 << 14;
 
 /// The transport-specific state of a connection.
 enum TransportState {
