@@ -11,7 +11,7 @@ use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,30 +42,38 @@ pub fn read_file(
 
 /// Read a capture from any byte stream (a file, stdin, a decompressor).
 pub fn read_reader<R: Read>(
-    reader: R,
+    mut reader: R,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<ReadSummary, OpenError> {
-    let mut buffered = BufReader::with_capacity(64 * 1024, reader);
-    let magic = peek4(&mut buffered)?;
+    // Read the magic number, then hand it back in front of the rest: no extra buffering layer
+    // (pcap-parser keeps its own buffer), so every byte is copied once.
+    let magic = read4(&mut reader)?;
+    let rest = std::io::Cursor::new(magic).chain(reader);
     if magic[0] == 0x1f && magic[1] == 0x8b {
-        let gz = flate2::read::MultiGzDecoder::new(buffered);
-        let mut inner = BufReader::with_capacity(64 * 1024, gz);
-        let magic = peek4(&mut inner)?;
-        let mut summary = read_uncompressed(magic, inner, on_frame)?;
+        let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(64 * 1024, rest));
+        let inner_magic = read4(&mut gz)?;
+        let inner = std::io::Cursor::new(inner_magic).chain(gz);
+        let mut summary = read_uncompressed(inner_magic, inner, on_frame)?;
         summary.gzip = true;
         return Ok(summary);
     }
-    read_uncompressed(magic, buffered, on_frame)
+    read_uncompressed(magic, rest, on_frame)
 }
 
-fn peek4<R: BufRead>(r: &mut R) -> Result<[u8; 4], OpenError> {
+/// The first four bytes; a shorter input is simply not a capture.
+fn read4<R: Read>(r: &mut R) -> Result<[u8; 4], OpenError> {
     let mut out = [0u8; 4];
     let mut filled = 0;
-    // `fill_buf` may return fewer bytes than asked; a short file is simply not a capture.
-    let buf = r.fill_buf().map_err(OpenError::Io)?;
-    for (o, b) in out.iter_mut().zip(buf.iter()) {
-        *o = *b;
-        filled += 1;
+    while filled < 4 {
+        let Some(space) = out.get_mut(filled..) else {
+            break;
+        };
+        match r.read(space) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(OpenError::Io(e)),
+        }
     }
     if filled < 4 {
         return Err(OpenError::NotACapture(format!(
