@@ -91,6 +91,10 @@ pub fn run(args: &LiveArgs) -> ExitCode {
             return ExitCode::from(3);
         }
     };
+    // The device is open: the rest (parsing untrusted traffic, writing -w) runs as the user.
+    if let Some(note) = crate::capture::privilege::drop_to_invoking_user() {
+        eprintln!("rdpscope: {note}");
+    }
     let out = match &args.write {
         Some(p) => match AtomicPcapNg::create(p) {
             Ok(w) => Some(w),
