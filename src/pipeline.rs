@@ -9,6 +9,7 @@ use crate::flow::tcp::{AnalysisFlags, TcpConn};
 use crate::flow::zeek::{self, ZeekOrientation, ZeekUdp};
 use crate::flow::{self, FlowKey, Table};
 use crate::proto::dissector::{At, Dissector};
+use crate::timeline::store::{Limits, SessionStore};
 use crate::timeline::{EventKind, Session, TcpNote};
 use crate::types::{Direction, PerDir, Timestamp};
 use std::collections::HashSet;
@@ -73,6 +74,10 @@ pub struct Skipped {
     pub first_malformed: Option<(u64, &'static str)>,
     /// Connections finished early because the table was full.
     pub evicted: u64,
+    /// IP fragment reassemblies dropped because of the fragment bounds.
+    pub frags_evicted: u64,
+    /// Sessions summarised or dropped, timeline events and reassembly buffers capped.
+    pub limits: Limits,
 }
 
 /// Streaming analysis of one capture.
@@ -80,7 +85,7 @@ pub struct Analyzer {
     options: Options,
     decoder: Decoder,
     table: Table<Conn>,
-    done: Vec<Session>,
+    done: SessionStore,
     next_id: u64,
     frames: u64,
     skipped: Skipped,
@@ -105,7 +110,7 @@ impl Analyzer {
             options,
             decoder: Decoder::new(),
             table: Table::new(MAX_CONNECTIONS),
-            done: Vec::new(),
+            done: SessionStore::default(),
             next_id: 1,
             frames: 0,
             skipped: Skipped::default(),
@@ -193,7 +198,7 @@ impl Analyzer {
     /// that show a capture while it is being read. Open ones have `open_at_end` set.
     pub fn snapshot(&self) -> Vec<Session> {
         let all = self.options.all;
-        let mut out: Vec<Session> = self.done.clone();
+        let mut out: Vec<Session> = self.done.sessions().to_vec();
         self.table.for_each(&mut |c: &Conn| {
             if all || c.rdp {
                 let mut s = c.session.clone();
@@ -211,7 +216,9 @@ impl Analyzer {
         let Analyzer { table, done, .. } = &mut self;
         table.drain(&mut |c| finish(c, all, done, true));
         self.skipped.evicted = self.table.evicted_full;
-        let mut sessions = std::mem::take(&mut self.done);
+        self.skipped.frags_evicted = self.decoder.frags_evicted;
+        let (mut sessions, limits) = std::mem::take(&mut self.done).into_parts();
+        self.skipped.limits = limits;
         sessions.sort_by_key(|s| (s.first_frame, s.id));
         for (i, s) in sessions.iter_mut().enumerate() {
             s.id = i as u64 + 1;
@@ -224,7 +231,7 @@ impl Analyzer {
     }
 }
 
-fn finish(mut c: Conn, all: bool, done: &mut Vec<Session>, at_end: bool) {
+fn finish(mut c: Conn, all: bool, done: &mut SessionStore, at_end: bool) {
     if !(all || c.rdp || c.dissector.saw_rdp) {
         return;
     }
@@ -235,6 +242,13 @@ fn finish(mut c: Conn, all: bool, done: &mut Vec<Session>, at_end: bool) {
                 dissector: &mut c.dissector,
             };
             tcp.finish(&mut sink);
+            let mut inconsistent = false;
+            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+                let stats = tcp.reassembly(dir);
+                inconsistent |= stats.inconsistent_bytes > 0;
+                done.limits.reassembly(&stats);
+            }
+            done.limits.inconsistent_sessions += u64::from(inconsistent);
             c.session.tcp = Some(tcp.summary());
             c.session.history = tcp.zeek().history().to_string();
             c.session.conn_state = tcp.zeek().conn_state().to_string();
@@ -278,7 +292,7 @@ impl StreamSink for Sink<'_> {
 
 struct Ctx<'t> {
     table: &'t mut Table<Conn>,
-    done: &'t mut Vec<Session>,
+    done: &'t mut SessionStore,
     next_id: &'t mut u64,
     options: Options,
 }
