@@ -667,3 +667,327 @@ fn pcap_truncated_at_every_record_boundary_reads_exactly_the_records_before() {
     }
     assert!(checked > 1000, "{checked}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Adversarial traffic, small versions (benches/hostile.sh runs the full sizes for memory).
+
+use common::pcapgen::{self, Seg};
+
+const X224_CR: &str =
+    "0300002a25e00000000000436f6f6b69653a206d737473686173683d757365720d0a0100080003000000";
+const X224_CC_TLS: &str = "030000130ed000001234000201080001000000";
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A connection's segments with tracked sequence numbers.
+struct Conn {
+    segs: Vec<Seg>,
+    c: u32,
+    s: u32,
+    t: u64,
+}
+
+impl Conn {
+    fn new(t0: u64, cisn: u32, sisn: u32) -> Self {
+        let mut k = Conn {
+            segs: Vec::new(),
+            c: cisn,
+            s: sisn,
+            t: t0,
+        };
+        k.add(Seg::new(0, true, cisn, 0, "S"));
+        k.add(Seg::new(0, false, sisn, cisn.wrapping_add(1), "SA"));
+        k.c = k.c.wrapping_add(1);
+        k.s = k.s.wrapping_add(1);
+        let (c, s) = (k.c, k.s);
+        k.add(Seg::new(0, true, c, s, "A"));
+        k
+    }
+    fn add(&mut self, mut seg: Seg) {
+        self.t += 10;
+        seg.t_us = self.t;
+        self.segs.push(seg);
+    }
+    fn send(&mut self, from_client: bool, data: &[u8]) {
+        let (seq, ack) = if from_client {
+            (self.c, self.s)
+        } else {
+            (self.s, self.c)
+        };
+        self.add(Seg::new(0, from_client, seq, ack, "PA").data(data));
+        let n = data.len() as u32;
+        if from_client {
+            self.c = self.c.wrapping_add(n);
+        } else {
+            self.s = self.s.wrapping_add(n);
+        }
+    }
+    fn send_at(&mut self, from_client: bool, seq: u32, data: &[u8]) {
+        let ack = if from_client { self.s } else { self.c };
+        self.add(Seg::new(0, from_client, seq, ack, "PA").data(data));
+    }
+    fn negotiate(&mut self) {
+        self.send(true, &hex(X224_CR));
+        self.send(false, &hex(X224_CC_TLS));
+    }
+    fn close(mut self) -> Vec<Seg> {
+        let (c, s) = (self.c, self.s);
+        self.add(Seg::new(0, true, c, s, "FA"));
+        self.add(Seg::new(0, false, s, c.wrapping_add(1), "FA"));
+        self.add(Seg::new(0, true, c.wrapping_add(1), s.wrapping_add(1), "A"));
+        self.segs
+    }
+}
+
+fn tls_record(ctype: u8, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![ctype, 3, 3];
+    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    r.extend_from_slice(body);
+    r
+}
+
+/// A minimal TLS 1.2 ClientHello record (one ECDHE-RSA-AES128-GCM suite, signature_algorithms).
+fn client_hello() -> Vec<u8> {
+    let body = format!(
+        "010000310303{}00{}",
+        "11".repeat(32),
+        "0002c02f01000006000d00020401"
+    );
+    tls_record(22, &hex(&body))
+}
+
+fn report_of(pcap: &[u8]) -> FileReport {
+    let (read, analysis) = analyse(pcap).expect("a capture");
+    FileReport::new("adversarial.pcap".into(), read, analysis)
+}
+
+fn warning<'a>(rep: &'a FileReport, needle: &str) -> Option<&'a String> {
+    rep.warnings.iter().find(|w| w.contains(needle))
+}
+
+#[test]
+fn sequence_numbers_wrapping_mid_stream_reassemble_cleanly() {
+    let mut k = Conn::new(0, u32::MAX - 300, u32::MAX - 40);
+    k.negotiate();
+    // TPKT-framed X.224 data TPDUs both ways, crossing 2^32 in both directions.
+    let mut pdu = vec![3, 0, 0, 0x80, 2, 0xf0, 0x80];
+    pdu.resize(0x80, 0x68);
+    for _ in 0..20 {
+        k.send(true, &pdu);
+        k.send(false, &pdu);
+    }
+    let rep = report_of(&pcapgen::tcp_pcap(&k.close()));
+    assert_eq!(rep.sessions.len(), 1);
+    let (s, _) = &rep.sessions[0];
+    assert_eq!(s.bytes, [42 + 20 * 128, 19 + 20 * 128]);
+    let t = s.tcp.as_ref().unwrap();
+    assert_eq!((t.retransmissions, t.lost_segments), (0, 0));
+    assert!(
+        !s.events.iter().any(|e| matches!(
+            e.kind,
+            rdpscope::timeline::EventKind::Gap { .. }
+                | rdpscope::timeline::EventKind::Malformed { .. }
+        )),
+        "{:?}",
+        s.events
+    );
+    assert!(rep.warnings.is_empty(), "{:?}", rep.warnings);
+}
+
+#[test]
+fn overlapping_segments_with_different_data_are_counted_first_copy_kept() {
+    let mut k = Conn::new(0, 1000, 5000);
+    k.negotiate();
+    for i in 0..10u8 {
+        let start = k.c;
+        k.send(true, &[i; 1000]);
+        k.send_at(true, start, &[i.wrapping_add(1); 1000]);
+        k.send_at(true, start.wrapping_add(500), &[i.wrapping_add(2); 1000]);
+    }
+    let rep = report_of(&pcapgen::tcp_pcap(&k.close()));
+    // Per block: 1000 bytes differ in the full copy, 500 in the shifted one (the other 500 are new
+    // data past the end and are delivered).
+    let w = warning(&rep, "retransmitted bytes differed").expect("overlap warning");
+    assert!(w.contains("in 1 connections"), "{w}");
+    let n: u64 = w
+        .split("TCP: ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(n >= 10 * 1000, "{w}");
+    assert_eq!(rep.sessions.len(), 1);
+}
+
+#[test]
+fn out_of_order_storm_is_bounded_and_reported() {
+    let mut k = Conn::new(0, 1000, 5000);
+    k.negotiate();
+    let base = k.s;
+    let n = 3_000u32;
+    for i in (0..n).rev() {
+        k.send_at(false, base.wrapping_add(i * 100), &[0x55; 100]);
+    }
+    k.s = base.wrapping_add(n * 100);
+    let rep = report_of(&pcapgen::tcp_pcap(&k.close()));
+    assert!(
+        warning(
+            &rep,
+            "holes given up because an out-of-order buffer was full"
+        )
+        .is_some(),
+        "{:?}",
+        rep.warnings
+    );
+    let (s, _) = &rep.sessions[0];
+    assert_eq!(s.packets[1], u64::from(n) + 3);
+}
+
+#[test]
+fn tls_handshake_claiming_16_mb_is_stopped_with_one_warning() {
+    let mut k = Conn::new(0, 1000, 5000);
+    k.negotiate();
+    k.send(true, &client_hello());
+    let mut first = vec![0x0b, 0xff, 0xff, 0xff];
+    first.resize(16_380, 0);
+    let rec = tls_record(22, &first);
+    let filler = tls_record(22, &[0; 16_384]);
+    let mut stream = rec;
+    for _ in 0..40 {
+        stream.extend_from_slice(&filler);
+    }
+    for chunk in stream.chunks(1400) {
+        k.send(false, chunk);
+    }
+    let rep = report_of(&pcapgen::tcp_pcap(&k.close()));
+    let tls: Vec<&String> = rep.warnings.iter().filter(|w| w.contains("TLS")).collect();
+    assert_eq!(tls.len(), 1, "{:?}", rep.warnings);
+    assert!(
+        tls[0].contains("handshake message length 16777215 exceeds"),
+        "{}",
+        tls[0]
+    );
+    assert!(tls[0].starts_with("adversarial.pcap: frame "), "{}", tls[0]);
+}
+
+#[test]
+fn x224_claiming_65535_bytes_never_completed_does_not_stop_later_connections() {
+    let mut segs = Vec::new();
+    for i in 0..5u32 {
+        let mut k = Conn::new(u64::from(i) * 1_000_000, 1000 + i, 5000);
+        let mut head = hex("0300fffffee0000000000000");
+        head.resize(60_000, b'A');
+        for chunk in head.chunks(1400) {
+            k.send(true, chunk);
+        }
+        segs.extend(k.close());
+    }
+    // Then a normal negotiation on another connection (ports differ by the client port below).
+    let mut frames: Vec<(u64, Vec<u8>)> =
+        segs.iter().map(|s| (s.t_us, pcapgen::frame(s))).collect();
+    let mut k = Conn::new(10_000_000, 77, 5000);
+    k.negotiate();
+    for s in k.close() {
+        let mut f = pcapgen::frame(&s);
+        // Client port 50001 instead of 50000 (bytes 34..36 from the client, 36..38 to it).
+        let at = if s.from_client { 34 } else { 36 };
+        f[at..at + 2].copy_from_slice(&50001u16.to_be_bytes());
+        frames.push((s.t_us, f));
+    }
+    let rep = report_of(&pcapgen::pcap(&frames));
+    assert_eq!(rep.sessions.len(), 6, "{:?}", rep.warnings);
+    let (last, _) = rep.sessions.last().unwrap();
+    assert_eq!(last.client.port(), 50001);
+    assert!(
+        last.events
+            .iter()
+            .any(|e| matches!(e.kind, rdpscope::timeline::EventKind::X224Confirm(_))),
+        "{:?}",
+        last.events
+    );
+}
+
+#[test]
+fn endless_credssp_round_trips_hit_the_event_cap_and_say_so() {
+    let mut k = Conn::new(0, 1000, 5000);
+    k.negotiate();
+    k.send(true, &client_hello());
+    k.send(false, &tls_record(20, &[1]));
+    k.send(true, &tls_record(20, &[1]));
+    for i in 0..6_000u32 {
+        k.send(true, &tls_record(23, &[i as u8; 60]));
+        k.send(false, &tls_record(23, &[i as u8; 60]));
+    }
+    let rep = report_of(&pcapgen::tcp_pcap(&k.close()));
+    let (s, _) = &rep.sessions[0];
+    assert!(s.events.len() <= rdpscope::timeline::MAX_EVENTS);
+    assert!(s.events_dropped > 0);
+    let w = warning(&rep, "timeline: ").expect("event cap warning");
+    assert!(
+        w.contains(&format!(
+            "{} events not kept in 1 sessions",
+            s.events_dropped
+        )),
+        "{w}"
+    );
+    // The close is still on the timeline (bulk events are capped separately).
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e.kind, rdpscope::timeline::EventKind::Fin))
+    );
+}
+
+#[test]
+fn syn_flood_is_summarised_past_the_session_bound_and_real_sessions_survive() {
+    use etherparse::PacketBuilder;
+    let flood = rdpscope::timeline::store::MAX_SESSIONS + 5_000;
+    let mut frames: Vec<(u64, Vec<u8>)> = Vec::with_capacity(flood + 20);
+    let mut good = |t0: u64, port: u16, frames: &mut Vec<(u64, Vec<u8>)>| {
+        let mut k = Conn::new(t0, 1000, 5000);
+        k.negotiate();
+        for s in k.close() {
+            let mut f = pcapgen::frame(&s);
+            let at = if s.from_client { 34 } else { 36 };
+            f[at..at + 2].copy_from_slice(&port.to_be_bytes());
+            frames.push((s.t_us, f));
+        }
+    };
+    good(0, 40000, &mut frames);
+    for i in 0..flood as u32 {
+        let src = [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+        let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+            .ipv4(src, pcapgen::SERVER, 64)
+            .tcp(1024 + (i % 60_000) as u16, 3389, i.wrapping_mul(7919), 1024)
+            .syn();
+        let mut f = Vec::with_capacity(54);
+        b.write(&mut f, &[]).unwrap();
+        frames.push((1000 + u64::from(i), f));
+    }
+    good(10_000_000, 40001, &mut frames);
+    let rep = report_of(&pcapgen::pcap(&frames));
+    let ports: Vec<u16> = rep.sessions.iter().map(|(s, _)| s.client.port()).collect();
+    assert!(ports.contains(&40000) && ports.contains(&40001));
+    assert!(rep.sessions.len() <= rdpscope::timeline::store::MAX_SESSIONS);
+    let w = warning(&rep, "connection attempts without payload").expect("summary warning");
+    let summarised: usize = w
+        .split(": ")
+        .nth(2)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Every flood flow is either reported or counted.
+    assert_eq!(summarised + rep.sessions.len() - 2, flood, "{w}");
+    assert!(w.starts_with("adversarial.pcap: frame "), "{w}");
+}
