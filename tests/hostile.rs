@@ -951,7 +951,7 @@ fn syn_flood_is_summarised_past_the_session_bound_and_real_sessions_survive() {
     use etherparse::PacketBuilder;
     let flood = rdpscope::timeline::store::MAX_SESSIONS + 5_000;
     let mut frames: Vec<(u64, Vec<u8>)> = Vec::with_capacity(flood + 20);
-    let mut good = |t0: u64, port: u16, frames: &mut Vec<(u64, Vec<u8>)>| {
+    let good = |t0: u64, port: u16, frames: &mut Vec<(u64, Vec<u8>)>| {
         let mut k = Conn::new(t0, 1000, 5000);
         k.negotiate();
         for s in k.close() {
