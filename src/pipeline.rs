@@ -26,7 +26,7 @@ pub struct Options {
 }
 
 /// Bound on connections in the table at once (a SYN flood must not grow memory without limit).
-const MAX_CONNECTIONS: usize = 200_000;
+const MAX_CONNECTIONS: usize = 16_384;
 /// UDP flows idle this long (capture time) are finished.
 const UDP_IDLE_NS: i64 = 120_000_000_000;
 /// Closed TCP connections idle this long are finished (late ACKs/RSTs still attach before).
@@ -287,7 +287,9 @@ impl StreamSink for Sink<'_> {
         self.dissector.gap(dir);
     }
 
-    fn end(&mut self, _dir: Direction, _frame: u64) {}
+    fn end(&mut self, dir: Direction, _frame: u64) {
+        self.dissector.end(dir);
+    }
 }
 
 struct Ctx<'t> {

@@ -10,7 +10,7 @@ use crate::flow::reassembly::ReassemblyStats;
 use crate::types::FrameNo;
 
 /// Most finished sessions kept in full.
-pub const MAX_SESSIONS: usize = 50_000;
+pub const MAX_SESSIONS: usize = 10_000;
 
 /// What was summarised, dropped or capped while analysing one capture.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
