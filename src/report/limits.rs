@@ -31,15 +31,16 @@ pub fn warnings(file: &str, skipped: &Skipped, out: &mut Vec<String>) -> u64 {
     if l.events_dropped > 0 {
         items += l.events_dropped;
         out.push(format!(
-            "{file}: timeline: {} events not kept in {} sessions (at most {MAX_EVENTS} per session, {MAX_BULK_EVENTS} of them data and TCP notes)",
-            l.events_dropped, l.sessions_capped
+            "{file}: timeline: {} not kept in {} (at most {MAX_EVENTS} per session, {MAX_BULK_EVENTS} of them data and TCP notes)",
+            count(l.events_dropped, "event"),
+            count(l.sessions_capped, "session")
         ));
     }
     if l.reassembly_overflows > 0 {
         items += l.reassembly_overflows;
         out.push(format!(
-            "{file}: TCP: {} holes given up because an out-of-order buffer was full ({MAX_BUFFERED_SEGMENTS} segments or {} KiB per direction)",
-            l.reassembly_overflows,
+            "{file}: TCP: {} given up because an out-of-order buffer was full ({MAX_BUFFERED_SEGMENTS} segments or {} KiB per direction)",
+            count(l.reassembly_overflows, "hole"),
             MAX_BUFFERED_BYTES / 1024
         ));
     }
@@ -53,8 +54,9 @@ pub fn warnings(file: &str, skipped: &Skipped, out: &mut Vec<String>) -> u64 {
     if l.inconsistent_bytes > 0 {
         items += l.inconsistent_sessions;
         out.push(format!(
-            "{file}: TCP: {} retransmitted bytes differed from the first copy in {} connections (the first copy was analysed)",
-            l.inconsistent_bytes, l.inconsistent_sessions
+            "{file}: TCP: {} of retransmissions differed from the first copy in {} (the first copy was analysed)",
+            count(l.inconsistent_bytes, "byte"),
+            count(l.inconsistent_sessions, "connection")
         ));
     }
     if skipped.frags_evicted > 0 {
@@ -65,6 +67,15 @@ pub fn warnings(file: &str, skipped: &Skipped, out: &mut Vec<String>) -> u64 {
         ));
     }
     items
+}
+
+/// `1 event`, `2 events`.
+fn count(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("{n} {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 fn first(frame: Option<u64>) -> String {
