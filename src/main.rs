@@ -189,6 +189,16 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> Exit
                 for w in &rep.warnings {
                     eprintln!("rdpscope: {w}");
                 }
+                if rep.warnings.len() > 1 || rep.problems > rep.warnings.len() as u64 {
+                    let n = rep.problems.max(rep.warnings.len() as u64);
+                    eprintln!(
+                        "rdpscope: {}: {n} problem{} in all, {} kind{} listed above",
+                        rep.file,
+                        if n == 1 { "" } else { "s" },
+                        rep.warnings.len(),
+                        if rep.warnings.len() == 1 { "" } else { "s" }
+                    );
+                }
                 if json {
                     let _ = writeln!(out, "{}", report::json::file_line(&rep));
                 } else {

@@ -15,6 +15,7 @@ use crate::flow::tcp::{AnalysisFlags, TcpConn};
 use crate::flow::zeek::{self, ZeekOrientation, ZeekUdp};
 use crate::flow::{self, FlowKey, Table};
 use crate::proto::dissector::{At, Dissector};
+use crate::timeline::store::{Limits, SessionStore};
 use crate::timeline::{EventKind, Session, TcpNote};
 use crate::types::{Direction, PerDir, Timestamp};
 use std::collections::HashSet;
@@ -35,7 +36,7 @@ pub struct Options {
 }
 
 /// Bound on connections in the table at once (a SYN flood must not grow memory without limit).
-const MAX_CONNECTIONS: usize = 200_000;
+const MAX_CONNECTIONS: usize = 16_384;
 /// UDP flows idle this long (capture time) are finished.
 const UDP_IDLE_NS: i64 = 120_000_000_000;
 /// Closed TCP connections idle this long are finished (late ACKs/RSTs still attach before).
@@ -83,6 +84,10 @@ pub struct Skipped {
     pub first_malformed: Option<(u64, &'static str)>,
     /// Connections finished early because the table was full.
     pub evicted: u64,
+    /// IP fragment reassemblies dropped because of the fragment bounds.
+    pub frags_evicted: u64,
+    /// Sessions summarised or dropped, timeline events and reassembly buffers capped.
+    pub limits: Limits,
 }
 
 /// Streaming analysis of one capture.
@@ -90,7 +95,7 @@ pub struct Analyzer {
     options: Options,
     decoder: Decoder,
     table: Table<Conn>,
-    done: Vec<Session>,
+    done: SessionStore,
     next_id: u64,
     frames: u64,
     skipped: Skipped,
@@ -115,7 +120,7 @@ impl Analyzer {
             options,
             decoder: Decoder::new(),
             table: Table::new(MAX_CONNECTIONS),
-            done: Vec::new(),
+            done: SessionStore::default(),
             next_id: 1,
             frames: 0,
             skipped: Skipped::default(),
@@ -214,7 +219,7 @@ impl Analyzer {
     /// that show a capture while it is being read. Open ones have `open_at_end` set.
     pub fn snapshot(&self) -> Vec<Session> {
         let all = self.options.all;
-        let mut out: Vec<Session> = self.done.clone();
+        let mut out: Vec<Session> = self.done.sessions().to_vec();
         self.table.for_each(&mut |c: &Conn| {
             if all || c.rdp {
                 let mut s = c.session.clone();
@@ -232,7 +237,9 @@ impl Analyzer {
         let Analyzer { table, done, .. } = &mut self;
         table.drain(&mut |c| finish(c, opts, done, true));
         self.skipped.evicted = self.table.evicted_full;
-        let mut sessions = std::mem::take(&mut self.done);
+        self.skipped.frags_evicted = self.decoder.frags_evicted;
+        let (mut sessions, limits) = std::mem::take(&mut self.done).into_parts();
+        self.skipped.limits = limits;
         finalize(&mut sessions);
         Analysis {
             sessions,
@@ -286,7 +293,7 @@ fn link_udp_to_tcp(sessions: &mut [Session]) {
     }
 }
 
-fn finish(mut c: Conn, opts: Options, done: &mut Vec<Session>, at_end: bool) {
+fn finish(mut c: Conn, opts: Options, done: &mut SessionStore, at_end: bool) {
     if !(opts.all || c.rdp || c.dissector.saw_rdp) {
         return;
     }
@@ -297,6 +304,13 @@ fn finish(mut c: Conn, opts: Options, done: &mut Vec<Session>, at_end: bool) {
                 dissector: &mut c.dissector,
             };
             tcp.finish(&mut sink);
+            let mut inconsistent = false;
+            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+                let stats = tcp.reassembly(dir);
+                inconsistent |= stats.inconsistent_bytes > 0;
+                done.limits.reassembly(&stats);
+            }
+            done.limits.inconsistent_sessions += u64::from(inconsistent);
             c.session.tcp = Some(tcp.summary());
             c.session.history = tcp.zeek().history().to_string();
             c.session.conn_state = tcp.zeek().conn_state().to_string();
@@ -351,12 +365,14 @@ impl StreamSink for Sink<'_> {
         self.dissector.gap(dir);
     }
 
-    fn end(&mut self, _dir: Direction, _frame: u64) {}
+    fn end(&mut self, dir: Direction, _frame: u64) {
+        self.dissector.end(dir);
+    }
 }
 
 struct Ctx<'t> {
     table: &'t mut Table<Conn>,
-    done: &'t mut Vec<Session>,
+    done: &'t mut SessionStore,
     next_id: &'t mut u64,
     options: Options,
 }

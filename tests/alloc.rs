@@ -34,20 +34,26 @@ fn note() {
     });
 }
 
+// SAFETY: every method forwards to the system allocator with the caller's arguments unchanged,
+// so the GlobalAlloc contract is the system allocator's; only counters are touched besides.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         note();
+        // SAFETY: forwarded unchanged (the caller upholds GlobalAlloc::alloc's contract).
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged (the caller upholds the contract).
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         note();
+        // SAFETY: forwarded unchanged (the caller upholds the contract).
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         note();
+        // SAFETY: forwarded unchanged (the caller upholds the contract).
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }

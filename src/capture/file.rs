@@ -113,12 +113,12 @@ fn read_uncompressed<R: Read>(
         Format::Pcap => {
             let r = LegacyPcapReader::new(INITIAL_BUFFER, full)
                 .map_err(|e| OpenError::NotACapture(format!("bad pcap header: {e:?}")))?;
-            drive(r, &mut summary, on_frame);
+            drive(r, format, &mut summary, on_frame);
         }
         Format::PcapNg => {
             let r = PcapNGReader::new(INITIAL_BUFFER, full)
                 .map_err(|e| OpenError::NotACapture(format!("bad pcapng section header: {e:?}")))?;
-            drive(r, &mut summary, on_frame);
+            drive(r, format, &mut summary, on_frame);
         }
     }
     Ok(summary)
@@ -138,6 +138,9 @@ struct Interface {
 /// State of one reading pass.
 struct Reading<'s> {
     summary: &'s mut ReadSummary,
+    format: Format,
+    /// The file's (pcap) or current section's (pcapng) fields are big-endian.
+    big_endian: bool,
     interfaces: Vec<Interface>,
     last_ts: Timestamp,
     warned_oversize: bool,
@@ -180,6 +183,7 @@ impl Reading<'_> {
     fn block(&mut self, block: &PcapBlockOwned<'_>, on_frame: &mut dyn FnMut(&Frame<'_>)) -> bool {
         match block {
             PcapBlockOwned::LegacyHeader(h) => {
+                self.big_endian = h.is_bigendian();
                 let units = if h.is_nanosecond_precision() {
                     1_000_000_000
                 } else {
@@ -200,7 +204,7 @@ impl Reading<'_> {
                 if b.caplen > MAX_RECORD.max(iface.snaplen) {
                     let n = self.next_frame_no();
                     self.warn(format!(
-                        "frame {n}: pcap record length {} exceeds the snap length {}: the file is damaged here, rest of file skipped",
+                        "frame {n}: pcap: record length {} exceeds the snap length {}, rest of file skipped",
                         b.caplen, iface.snaplen
                     ));
                     return false;
@@ -209,7 +213,7 @@ impl Reading<'_> {
                     self.warned_oversize = true;
                     let n = self.next_frame_no();
                     self.warn(format!(
-                        "frame {n}: pcap record length {} is larger than the file's snap length {} (read anyway)",
+                        "frame {n}: pcap: record length {} is larger than the file's snap length {} (read anyway)",
                         b.caplen, iface.snaplen
                     ));
                 }
@@ -224,8 +228,9 @@ impl Reading<'_> {
 
     fn ng_block(&mut self, block: &Block<'_>, on_frame: &mut dyn FnMut(&Frame<'_>)) -> bool {
         match block {
-            Block::SectionHeader(_) => {
+            Block::SectionHeader(shb) => {
                 // A new section starts a new set of interfaces (pcapng §4.1).
+                self.big_endian = shb.big_endian();
                 self.interfaces.clear();
                 true
             }
@@ -257,7 +262,7 @@ impl Reading<'_> {
                     if !self.warned_iface {
                         self.warned_iface = true;
                         self.warn(format!(
-                            "frame {n}: packet refers to interface {} which was never described (skipped)",
+                            "frame {n}: pcapng: packet refers to interface {} which was never described (skipped)",
                             epb.if_id
                         ));
                     }
@@ -304,6 +309,37 @@ impl Reading<'_> {
     }
 }
 
+impl Reading<'_> {
+    fn u32_at(&self, b: &[u8], at: usize) -> Option<u32> {
+        let a: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if self.big_endian {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        })
+    }
+
+    /// When the record or block waiting at the start of `pending` claims an impossible length,
+    /// what is wrong with it (so that damage is not mistaken for a truncated file, and a bogus
+    /// length never makes the buffer grow).
+    fn bogus_length(&self, pending: &[u8]) -> Option<String> {
+        match self.format {
+            Format::Pcap => {
+                let caplen = self.u32_at(pending, 8)?;
+                let snaplen = self.interfaces.first().map_or(0, |i| i.snaplen);
+                (caplen > MAX_RECORD.max(snaplen)).then(|| {
+                    format!("pcap: record length {caplen} exceeds the snap length {snaplen}")
+                })
+            }
+            Format::PcapNg => {
+                let len = self.u32_at(pending, 4)?;
+                let bad = len < 12 || len % 4 != 0 || len as usize > MAX_BUFFER;
+                bad.then(|| format!("pcapng: block length {len} is invalid"))
+            }
+        }
+    }
+}
+
 fn ts_from_units(secs: i64, frac: u64, units_per_sec: u64) -> Timestamp {
     let nanos = if units_per_sec == 1_000_000_000 {
         frac
@@ -315,11 +351,14 @@ fn ts_from_units(secs: i64, frac: u64, units_per_sec: u64) -> Timestamp {
 
 fn drive<R: PcapReaderIterator>(
     mut reader: R,
+    format: Format,
     summary: &mut ReadSummary,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) {
     let mut st = Reading {
         summary,
+        format,
+        big_endian: false,
         interfaces: Vec::new(),
         last_ts: Timestamp::default(),
         warned_oversize: false,
@@ -336,8 +375,17 @@ fn drive<R: PcapReaderIterator>(
                     return;
                 }
             }
-            Err(e) => Err(describe(&e)),
+            Err(e) => Err(describe(&e, format)),
         };
+        // A bogus length is damage, whatever pcap-parser made of it (a truncated file, a
+        // buffer too small): say so, and never grow the buffer for it.
+        if let Err(Step::Grow | Step::Truncated | Step::Refill) = step {
+            if let Some(what) = st.bogus_length(reader.data()) {
+                let n = st.next_frame_no();
+                st.warn(format!("frame {n}: {what}, rest of file skipped"));
+                return;
+            }
+        }
         match step {
             Ok(offset) => {
                 stalls = 0;
@@ -348,7 +396,9 @@ fn drive<R: PcapReaderIterator>(
                 stalls += 1;
                 if stalls > 4 || reader.refill().is_err() {
                     let n = st.next_frame_no();
-                    st.warn(format!("frame {n}: read error, rest of file skipped"));
+                    st.warn(format!(
+                        "frame {n}: {format}: read error, rest of file skipped"
+                    ));
                     return;
                 }
             }
@@ -356,7 +406,7 @@ fn drive<R: PcapReaderIterator>(
                 if capacity >= MAX_BUFFER || !reader.grow(capacity * 2) {
                     let n = st.next_frame_no();
                     st.warn(format!(
-                        "frame {n}: record larger than {} MiB: the file is damaged here, rest of file skipped",
+                        "frame {n}: {format}: record larger than {} MiB, rest of file skipped",
                         MAX_BUFFER >> 20
                     ));
                     return;
@@ -370,16 +420,14 @@ fn drive<R: PcapReaderIterator>(
             Err(Step::Truncated) => {
                 let n = st.next_frame_no();
                 st.warn(format!(
-                    "frame {n}: the file is cut short in the middle of a record (truncated capture); {} frames read",
+                    "frame {n}: {format}: the file is cut short in the middle of a record (truncated capture); {} frames read",
                     n - 1
                 ));
                 return;
             }
             Err(Step::Damaged(what)) => {
                 let n = st.next_frame_no();
-                st.warn(format!(
-                    "frame {n}: {what}: the file is damaged here, rest of file skipped"
-                ));
+                st.warn(format!("frame {n}: {format}: {what}, rest of file skipped"));
                 return;
             }
         }
@@ -394,7 +442,7 @@ enum Step {
     Damaged(String),
 }
 
-fn describe(e: &PcapError<&[u8]>) -> Step {
+fn describe(e: &PcapError<&[u8]>, format: Format) -> Step {
     match e {
         PcapError::Eof => Step::Eof,
         PcapError::Incomplete(_) => Step::Refill,
@@ -402,6 +450,12 @@ fn describe(e: &PcapError<&[u8]>) -> Step {
         PcapError::UnexpectedEof => Step::Truncated,
         PcapError::ReadError => Step::Damaged("read error".into()),
         PcapError::HeaderNotRecognized => Step::Damaged("unrecognised block".into()),
+        PcapError::NomError(_, nom::error::ErrorKind::Verify)
+        | PcapError::OwnedNomError(_, nom::error::ErrorKind::Verify)
+            if format == Format::PcapNg =>
+        {
+            Step::Damaged("block's trailing length differs from its leading length".into())
+        }
         PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
             Step::Damaged(format!("invalid block or record ({kind:?})"))
         }

@@ -5,7 +5,7 @@
 //! IPv4/IPv6 fragment reassembly (etherparse's defragmentation pool), and ICMP errors tied to the
 //! connection they quote. Checksums are never verified: offload makes bad ones common.
 
-pub(crate) mod icmp;
+pub mod icmp;
 pub(crate) mod link;
 
 pub use icmp::{IcmpError, IcmpKind, QuotedFlow};

@@ -74,6 +74,9 @@ pub struct ReassemblyStats {
     pub inconsistent_bytes: u64,
     /// Segments not buffered (implausibly far ahead, or after the stream ended).
     pub dropped_segments: u64,
+    /// Holes given up because the out-of-order buffer was full ([`MAX_BUFFERED_BYTES`],
+    /// [`MAX_BUFFERED_SEGMENTS`]).
+    pub buffer_full_gaps: u64,
     /// Largest number of bytes held out of order at once.
     pub peak_buffered_bytes: u64,
 }
@@ -286,6 +289,9 @@ impl Reassembler {
         self.stats.gap_bytes += u64::from(hole);
         if reason == GapReason::Acked {
             self.stats.capture_loss_bytes += u64::from(hole);
+        }
+        if reason == GapReason::BufferFull {
+            self.stats.buffer_full_gaps += 1;
         }
         sink.gap(self.dir, frame, hole);
     }
@@ -638,6 +644,7 @@ pub(crate) mod tests {
         assert_eq!(r.stats().gaps, 0);
         r.segment(&seg(3, 5000, ACK, &block), &mut s);
         assert_eq!(r.stats().gaps, 1);
+        assert_eq!(r.stats().buffer_full_gaps, 1);
         assert_eq!(s.events.get(1).unwrap(), "client:gap@3:1");
         assert!(r.buffered_bytes() <= MAX_BUFFERED_SEGMENTS);
     }

@@ -239,6 +239,8 @@ fn merge(parts: Vec<Analysis>, frames: u64) -> Analysis {
             (a, b) => a.or(b),
         };
         skipped.evicted += s.evicted;
+        skipped.frags_evicted += s.frags_evicted;
+        skipped.limits.merge(&s.limits);
     }
     super::finalize(&mut sessions);
     Analysis {
@@ -402,6 +404,7 @@ mod tests {
                 first_malformed: Some((9, "late")),
                 unknown_links: vec![(147, 3)],
                 evicted: 0,
+                ..Skipped::default()
             },
         };
         let b = Analysis {
@@ -412,6 +415,7 @@ mod tests {
                 first_malformed: Some((5, "early")),
                 unknown_links: vec![(147, 1), (148, 2)],
                 evicted: 1,
+                ..Skipped::default()
             },
         };
         let m = merge(vec![a, b], 10);

@@ -176,6 +176,15 @@ impl Dissector {
         }
     }
 
+    /// The stream of `dir` ended (FIN, RST): partial PDUs can never complete, so their buffers
+    /// are freed (a connection that claimed a 65,535-byte PDU and closed holds nothing).
+    pub fn end(&mut self, dir: Direction) {
+        self.sides.get_mut(dir).pending = Vec::new();
+        if let Some(t) = self.tls.as_mut() {
+            t.end(dir);
+        }
+    }
+
     /// Bytes missing in one direction: drop partial PDUs and resynchronise.
     pub fn gap(&mut self, dir: Direction) {
         let side = self.sides.get_mut(dir);

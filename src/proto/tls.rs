@@ -322,6 +322,14 @@ impl TlsSession {
         }
     }
 
+    /// The stream of `dir` ended (FIN, RST): a partial record or handshake message can never
+    /// complete, so its buffer is freed.
+    pub fn end(&mut self, dir: Direction) {
+        let d = self.dir_mut(dir);
+        d.rec = Vec::new();
+        d.hs = Vec::new();
+    }
+
     fn stop(&mut self, dir: Direction, what: String, out: &mut Vec<TlsEvent>) {
         let d = self.dir_mut(dir);
         d.mode = Mode::Stopped;

@@ -2,6 +2,7 @@
 //! Both only read sessions and verdicts.
 
 pub mod json;
+mod limits;
 pub mod progress;
 pub mod text;
 
@@ -21,21 +22,27 @@ pub struct FileReport {
     pub warnings: Vec<String>,
     /// Sessions with their verdicts, in order of first frame.
     pub sessions: Vec<(Session, Verdict)>,
+    /// How many damaged, skipped or capped items the warnings stand for in all (a warning is one
+    /// line per kind: 500 undecodable frames are one line).
+    pub problems: u64,
 }
 
 impl FileReport {
     /// Diagnose every session of an analysis and collect the warnings.
     pub fn new(file: String, read: ReadSummary, analysis: Analysis) -> Self {
+        let mut problems = read.warnings.len() as u64;
         let mut warnings: Vec<String> = read
             .warnings
             .iter()
             .map(|w| format!("{file}: {w}"))
             .collect();
         for (link, n) in &analysis.skipped.unknown_links {
+            problems += n;
             warnings.push(format!(
                 "{file}: {n} frames of unsupported link type {link} skipped"
             ));
         }
+        problems += analysis.skipped.malformed + analysis.skipped.evicted;
         if let Some((frame, why)) = analysis.skipped.first_malformed {
             warnings.push(format!(
                 "{file}: frame {frame}: {why} ({} undecodable frames in all)",
@@ -58,7 +65,9 @@ impl FileReport {
                 }
             }
         }
+        problems += limits::warnings(&file, &analysis.skipped, &mut warnings);
         for (layer, frame, what, n) in malformed {
+            problems += n as u64;
             let more = if n > 1 {
                 format!(" ({n} malformed {layer} streams in all)")
             } else {
@@ -81,6 +90,7 @@ impl FileReport {
             read,
             warnings,
             sessions,
+            problems,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! and the frontends read. Nothing here parses bytes.
 
 mod stats;
+pub mod store;
 mod summary;
 
 pub use stats::Throughput;
