@@ -321,8 +321,14 @@ fn finish(mut c: Conn, opts: Options, done: &mut SessionStore, at_end: bool) {
         }
     }
     c.session.open_at_end = at_end && !c.closed;
-    if opts.compact && c.session.transport == Transport::Tcp {
-        compact(&mut c.session);
+    if opts.compact {
+        if c.session.transport == Transport::Tcp {
+            compact(&mut c.session);
+        } else {
+            // RDP-UDP flows keep their few handshake events (see `compact`), not their chart.
+            c.session.throughput = crate::timeline::Throughput::default();
+            c.session.events.shrink_to_fit();
+        }
     }
     done.push(c.session);
 }
@@ -366,7 +372,7 @@ impl StreamSink for Sink<'_> {
     }
 
     fn end(&mut self, dir: Direction, _frame: u64) {
-        self.dissector.end(dir);
+        self.dissector.end(dir, self.session);
     }
 }
 

@@ -56,6 +56,10 @@ pub struct Dissector {
     tls_alert: bool,
     /// RDP-UDP: SYN and SYN+ACK seen, and whether both sides moved on to MS-RDPEUDP2.
     udp: UdpState,
+    /// TLS application-data records seen per direction.
+    app_records: PerDir<u32>,
+    /// The running summary of bulk application data per direction.
+    bulk: PerDir<Option<Bulk>>,
     tls_events: Vec<TlsEvent>,
 }
 
@@ -68,6 +72,21 @@ pub struct At {
     pub frame: FrameNo,
     /// Its time.
     pub ts: Timestamp,
+}
+
+/// Application-data records per direction kept as individual events (CredSSP, MCS connect and
+/// the first screen updates fit well within this).
+const INDIVIDUAL_RECORDS: u32 = 64;
+/// Width of a bulk-data summary event, in seconds.
+const BULK_INTERVAL_S: f64 = 1.0;
+
+/// A running summary of application data in one direction.
+#[derive(Debug, Clone, Copy)]
+struct Bulk {
+    frame: FrameNo,
+    ts: Timestamp,
+    bytes: u64,
+    records: u32,
 }
 
 /// What the MS-RDPEUDP handshake has shown so far.
@@ -178,7 +197,8 @@ impl Dissector {
 
     /// The stream of `dir` ended (FIN, RST): partial PDUs can never complete, so their buffers
     /// are freed (a connection that claimed a 65,535-byte PDU and closed holds nothing).
-    pub fn end(&mut self, dir: Direction) {
+    pub fn end(&mut self, dir: Direction, session: &mut Session) {
+        self.flush_bulk(dir, session);
         self.sides.get_mut(dir).pending = Vec::new();
         if let Some(t) = self.tls.as_mut() {
             t.end(dir);
@@ -206,10 +226,23 @@ impl Dissector {
         let tls = self.tls.get_or_insert_with(|| Box::new(TlsSession::new()));
         self.tls_events.clear();
         tls.push(at.dir, bytes, &mut self.tls_events);
-        for e in self.tls_events.drain(..) {
+        let mut events = std::mem::take(&mut self.tls_events);
+        for e in events.drain(..) {
             if matches!(e, TlsEvent::Alert { .. } | TlsEvent::EncryptedAlert { .. }) {
                 self.tls_alert = true;
             }
+            // After the first records of a direction (handshake, CredSSP, MCS connect), bulk
+            // application data is summarised per second instead of one event per record.
+            // TLS 1.3 alerts look like 19-byte application records: those stay individual.
+            if let TlsEvent::ApplicationData { len } = e {
+                let n = self.app_records.get_mut(at.dir);
+                *n += 1;
+                if *n > INDIVIDUAL_RECORDS && len != 19 {
+                    self.add_bulk(at, u64::from(len), session);
+                    continue;
+                }
+            }
+            self.flush_bulk(at.dir, session);
             let kind = match e {
                 TlsEvent::Malformed { what } => EventKind::Malformed {
                     layer: Layer::Tls,
@@ -218,6 +251,41 @@ impl Dissector {
                 other => EventKind::Tls(Box::new(other)),
             };
             session.push(at.frame, at.ts, Some(at.dir), kind);
+        }
+        self.tls_events = events;
+    }
+
+    /// Count a bulk record into the running per-second summary of its direction.
+    fn add_bulk(&mut self, at: At, bytes: u64, session: &mut Session) {
+        let due = self
+            .bulk
+            .get(at.dir)
+            .is_some_and(|b| at.ts.since(b.ts) >= BULK_INTERVAL_S);
+        if due {
+            self.flush_bulk(at.dir, session);
+        }
+        let b = self.bulk.get_mut(at.dir).get_or_insert(Bulk {
+            frame: at.frame,
+            ts: at.ts,
+            bytes: 0,
+            records: 0,
+        });
+        b.bytes += bytes;
+        b.records += 1;
+    }
+
+    /// Emit a direction's pending bulk summary as one `Data` event at its first frame.
+    fn flush_bulk(&mut self, dir: Direction, session: &mut Session) {
+        if let Some(b) = self.bulk.get_mut(dir).take() {
+            session.push(
+                b.frame,
+                b.ts,
+                Some(dir),
+                EventKind::Data {
+                    bytes: b.bytes,
+                    segments: b.records,
+                },
+            );
         }
     }
 

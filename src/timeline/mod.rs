@@ -24,7 +24,7 @@ pub const ACTIVE_BYTES: u64 = 16 * 1024;
 
 /// Most *bulk* events (data summaries, TCP analysis notes) kept per session, so that a long
 /// session's bulk never crowds out the handshake and the close.
-pub const MAX_BULK_EVENTS: usize = 4_096;
+pub const MAX_BULK_EVENTS: usize = 1_024;
 
 /// One thing that happened in a session, at a frame.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,7 +194,7 @@ impl EventKind {
             EventKind::Gap { len } => format!("[{len} bytes missing]"),
             EventKind::Icmp { kind, from } => format!("ICMP {} from {from}", kind.describe()),
             EventKind::Data { bytes, segments } => {
-                format!("data: {bytes} bytes in {segments} segments")
+                format!("application data: {bytes} B in {segments} records")
             }
             EventKind::Malformed { layer, what } => format!("malformed {layer}: {what}"),
             EventKind::Tls(t) => tls_label(t),
