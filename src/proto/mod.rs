@@ -11,6 +11,7 @@ pub mod dissector;
 pub mod errinfo;
 pub mod gcc;
 pub mod keyboard;
+pub mod keylog;
 pub mod mcs;
 pub mod rdpeudp;
 pub mod share;

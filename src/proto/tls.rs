@@ -14,6 +14,7 @@
 //! [`TlsEvent::EncryptedAlert`]. TLS 1.3 disguises its encrypted handshake as application data
 //! (RFC 8446 §5.2), so there it shows as [`TlsEvent::ApplicationData`], as Wireshark shows it.
 
+pub mod decrypt;
 mod handshake;
 pub mod names;
 
