@@ -166,7 +166,9 @@ impl<'s> Facts<'s> {
             TlsEvent::EncryptedHandshake { .. } => {
                 self.finished.get_mut(dir).get_or_insert(e.frame);
             }
-            TlsEvent::Alert { level, description } => self.alerts.push(AlertSeen {
+            TlsEvent::Alert {
+                level, description, ..
+            } => self.alerts.push(AlertSeen {
                 frame: e.frame,
                 ts: e.ts,
                 dir,

@@ -132,6 +132,7 @@ fn alert(level: AlertLevel, d: AlertDescription) -> TlsEvent {
     TlsEvent::Alert {
         level,
         description: d,
+        decrypted: false,
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub mod credssp;
 pub mod dissector;
 pub mod errinfo;
 pub mod gcc;
