@@ -228,7 +228,15 @@ impl Dissector {
                 },
                 other => EventKind::Tls(Box::new(other)),
             };
+            let from = session.events.len();
+            let was_decrypted = matches!(
+                &kind,
+                EventKind::Tls(t) if matches!(**t, TlsEvent::Alert { decrypted: true, .. })
+            );
             session.push(at.frame, at.ts, Some(at.dir), kind);
+            if was_decrypted {
+                session.mark_decrypted_from(from);
+            }
         }
         if !plain.is_empty() {
             self.plaintext(at, &plain, session);
