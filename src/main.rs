@@ -87,8 +87,27 @@ fn main() -> ExitCode {
             all,
             timeline,
             files,
-            ..
-        } => run_report(&files, json, all, timeline),
+            keylog,
+            rsa_key,
+        } => {
+            if rsa_key.is_some() {
+                eprintln!(
+                    "rdpscope: --rsa-key is not supported yet; TLS_RSA_* sessions stay encrypted"
+                );
+            }
+            let keys = match keylog
+                .as_deref()
+                .map(rdpscope::proto::keylog::KeyLog::from_file)
+            {
+                None => None,
+                Some(Ok(k)) => Some(k),
+                Some(Err(e)) => {
+                    eprintln!("rdpscope: --keylog: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            run_report(&files, json, all, timeline, keys.as_ref())
+        }
         Command::Tui { file } => rdpscope::tui::run_file(&file),
         Command::Live {
             interface,
@@ -136,7 +155,13 @@ fn analyse(
     Ok(FileReport::new(path.display().to_string(), read, analysis))
 }
 
-fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> ExitCode {
+fn run_report(
+    inputs: &[PathBuf],
+    json: bool,
+    all: bool,
+    timeline: bool,
+    keylog: Option<&rdpscope::proto::keylog::KeyLog>,
+) -> ExitCode {
     let files = expand(inputs);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -167,6 +192,7 @@ fn run_report(inputs: &[PathBuf], json: bool, all: bool, timeline: bool) -> Exit
                     let options = Options {
                         all,
                         compact: !timeline,
+                        keys: pipeline::keys_for(path, keylog),
                     };
                     let r = analyse(path, options, &progress.bytes, threads);
                     if let Ok(mut s) = slots.lock() {

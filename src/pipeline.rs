@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 /// What to analyse.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Keep every connection, not only those that touch RDP.
     pub all: bool,
@@ -33,6 +33,8 @@ pub struct Options {
     /// and `tls` summaries, counters), dropping its events: memory then grows with the number
     /// of sessions, not with their traffic. Frontends that draw timelines leave this off.
     pub compact: bool,
+    /// TLS secrets (a key log file and/or pcapng Decryption Secrets Blocks) to decrypt with.
+    pub keys: Option<Arc<crate::proto::keylog::KeyLog>>,
 }
 
 /// Bound on connections in the table at once (a SYN flood must not grow memory without limit).
@@ -150,7 +152,7 @@ impl Analyzer {
             table,
             done,
             next_id,
-            options: *options,
+            options: &*options,
         };
         match decoded {
             Decoded::Tcp(ip, tcp) => ctx.tcp(f, ip, tcp),
@@ -187,7 +189,7 @@ impl Analyzer {
             options,
             ..
         } = self;
-        let opts = *options;
+        let opts: &Options = options;
         table.sweep(
             |seen, c: &Conn| {
                 let idle = now.saturating_sub(seen);
@@ -233,9 +235,9 @@ impl Analyzer {
 
     /// Finish: every connection still open is closed as "open at end of capture".
     pub fn finish(mut self) -> Analysis {
-        let opts = self.options;
+        let opts = self.options.clone();
         let Analyzer { table, done, .. } = &mut self;
-        table.drain(&mut |c| finish(c, opts, done, true));
+        table.drain(&mut |c| finish(c, &opts, done, true));
         self.skipped.evicted = self.table.evicted_full;
         self.skipped.frags_evicted = self.decoder.frags_evicted;
         let (mut sessions, limits) = std::mem::take(&mut self.done).into_parts();
@@ -293,7 +295,7 @@ fn link_udp_to_tcp(sessions: &mut [Session]) {
     }
 }
 
-fn finish(mut c: Conn, opts: Options, done: &mut SessionStore, at_end: bool) {
+fn finish(mut c: Conn, opts: &Options, done: &mut SessionStore, at_end: bool) {
     if !(opts.all || c.rdp || c.dissector.saw_rdp) {
         return;
     }
@@ -380,7 +382,7 @@ struct Ctx<'t> {
     table: &'t mut Table<Conn>,
     done: &'t mut SessionStore,
     next_id: &'t mut u64,
-    options: Options,
+    options: &'t Options,
 }
 
 impl Ctx<'_> {
@@ -400,7 +402,11 @@ impl Ctx<'_> {
         Conn {
             session: Session::new(id, kind, client, server, f.number, f.ts),
             transport,
-            dissector: Dissector::new(),
+            dissector: {
+                let mut d = Dissector::new();
+                d.set_keys(self.options.keys.clone());
+                d
+            },
             fin: [false; 2],
             closed: false,
             syn_seq: None,
@@ -648,6 +654,19 @@ fn note_analysis(s: &mut Session, f: &Frame<'_>, dir: Direction, flags: Analysis
 /// A TPKT carrying an X.224 Connection Request (RDP's first PDU on any port).
 fn looks_like_x224_cr(p: &[u8]) -> bool {
     matches!(p, [3, 0, _, _, _, code, ..] if code & 0xf0 == 0xe0)
+}
+
+/// The TLS secrets to analyse `path` with: the key log given (`--keylog`) merged with the
+/// capture's own leading Decryption Secrets Blocks; `None` when there are none.
+pub fn keys_for(
+    path: &Path,
+    keylog: Option<&crate::proto::keylog::KeyLog>,
+) -> Option<Arc<crate::proto::keylog::KeyLog>> {
+    let mut keys = keylog.cloned().unwrap_or_default();
+    for s in capture::secrets::leading_secrets(path) {
+        keys.add_dsb(s.kind, &s.data);
+    }
+    (!keys.is_empty()).then(|| Arc::new(keys))
 }
 
 /// Analyse a whole file.

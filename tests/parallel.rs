@@ -108,7 +108,11 @@ fn compacted_sessions_report_the_same() {
             continue;
         }
         let json = |compact: bool| {
-            let opts = Options { all: true, compact };
+            let opts = Options {
+                all: true,
+                compact,
+                ..Default::default()
+            };
             let (read, a) = pipeline::analyze_file(&p, opts, None).unwrap();
             rdpscope::report::json::file_line(&rdpscope::report::FileReport::new(
                 "x".into(),

@@ -7,6 +7,7 @@
 mod file;
 pub mod live;
 pub mod privilege;
+pub mod secrets;
 pub mod writer;
 
 pub use file::{read_file, read_reader};

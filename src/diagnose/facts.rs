@@ -50,6 +50,12 @@ pub struct Facts<'s> {
     pub mcs_disconnect: Option<(FrameNo, Direction, &'s str)>,
     /// Set Error Info PDU: frame, code, name.
     pub error_info: Option<(FrameNo, u32, &'s str)>,
+    /// Decrypted CredSSP (issue 9): the server's TSRequest errorCode (frame, NTSTATUS).
+    pub credssp_error: Option<(FrameNo, crate::proto::credssp::NtStatus)>,
+    /// Decrypted CredSSP: the client's NTLM AUTHENTICATE (frame, domain, user).
+    pub ntlm_auth: Option<(FrameNo, &'s str, &'s str)>,
+    /// Decrypted CredSSP: TSRequests seen, per side.
+    pub credssp_msgs: PerDir<u32>,
     /// TLS ClientHello.
     pub client_hello: Option<(FrameNo, &'s ClientHello)>,
     /// TLS ServerHello: frame, version, cipher.
@@ -136,6 +142,18 @@ impl<'s> Facts<'s> {
                 self.mcs_disconnect
                     .get_or_insert((e.frame, dir, reason.as_str()));
             }
+            EventKind::CredSsp(r) => {
+                *self.credssp_msgs.get_mut(dir) += 1;
+                if let (Some(code), Direction::ServerToClient) = (r.error_code, dir) {
+                    self.credssp_error.get_or_insert((e.frame, code));
+                }
+                for m in &r.ntlm {
+                    if let crate::proto::credssp::Ntlm::Authenticate { domain, user, .. } = m {
+                        self.ntlm_auth
+                            .get_or_insert((e.frame, domain.as_str(), user.as_str()));
+                    }
+                }
+            }
             EventKind::ErrorInfo { code, name } => {
                 self.error_info
                     .get_or_insert((e.frame, *code, name.as_str()));
@@ -166,7 +184,9 @@ impl<'s> Facts<'s> {
             TlsEvent::EncryptedHandshake { .. } => {
                 self.finished.get_mut(dir).get_or_insert(e.frame);
             }
-            TlsEvent::Alert { level, description } => self.alerts.push(AlertSeen {
+            TlsEvent::Alert {
+                level, description, ..
+            } => self.alerts.push(AlertSeen {
                 frame: e.frame,
                 ts: e.ts,
                 dir,

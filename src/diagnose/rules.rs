@@ -532,6 +532,26 @@ fn nla_failed(_s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         return None;
     }
     let done = f.tls_done()?;
+    // Decrypted (issue 9): the server's TSRequest says why (MS-CSSP 2.2.1 errorCode).
+    if let Some((fr, code)) = f.credssp_error.filter(|(_, c)| c.0 != 0) {
+        let close = f.first_close(Direction::ServerToClient, fr);
+        let mut evidence = vec![fr];
+        evidence.extend(f.ntlm_auth.map(|(a, ..)| a));
+        evidence.extend(close);
+        evidence.sort_unstable();
+        let why = code.meaning().unwrap_or("authentication refused");
+        return Some(verdict(
+            Cause::NlaFailed,
+            Phase::Nla,
+            Some(fr),
+            evidence,
+            format!(
+                "Network Level Authentication failed{}: the server's CredSSP answer at frame {fr} carries {code}, {why}.",
+                user_phrase(f)
+            ),
+            0.95,
+        ));
+    }
     // CredSSP records: the client's after the handshake (TLS 1.3: after its Finished), the
     // server's after the client's first one (TLS 1.3 session tickets come before).
     let client: Vec<(FrameNo, u16)> = f
@@ -570,6 +590,21 @@ fn nla_failed(_s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     let mut evidence: Vec<FrameNo> = client.iter().map(|(fr, _)| *fr).collect();
     evidence.extend(server.iter().map(|(fr, _)| *fr));
     evidence.push(server_close);
+    // Decrypted: the server closed right after the client's NTLM AUTHENTICATE, without an
+    // errorCode (FreeRDP's server does this for a wrong password).
+    if let Some((auth, ..)) = f.ntlm_auth.filter(|(a, ..)| *a < server_close) {
+        return Some(verdict(
+            Cause::NlaFailed,
+            Phase::Nla,
+            Some(server_close),
+            evidence,
+            format!(
+                "Network Level Authentication failed{}: the server closed the connection at frame {server_close} right after the client's NTLM AUTHENTICATE (frame {auth}) without a CredSSP errorCode; the credentials were refused (wrong user name or password, or a locked, disabled or expired account).",
+                user_phrase(f)
+            ),
+            0.9,
+        ));
+    }
     Some(verdict(
         Cause::NlaFailed,
         Phase::Nla,
@@ -581,6 +616,15 @@ fn nla_failed(_s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         ),
         0.8,
     ))
+}
+
+/// ` for user DOMAIN\user` from a decrypted NTLM AUTHENTICATE, or nothing.
+fn user_phrase(f: &Facts<'_>) -> String {
+    match f.ntlm_auth {
+        Some((_, "", user)) => format!(" for user {user}"),
+        Some((_, domain, user)) => format!(" for user {domain}\\{user}"),
+        None => String::new(),
+    }
 }
 
 fn server_disconnected(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
@@ -609,7 +653,15 @@ fn server_disconnected(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     let user_requested = f
         .mcs_disconnect
         .is_some_and(|(fr, _, reason)| fr == server_close && reason == "rn-user-requested");
-    if user_requested && f.error_info.is_none() {
+    // ... unless the server then closed TLS/TCP itself before the client did (the server
+    // stopping: xrdp's shutdown sends the ultimatum, close_notify and FIN).
+    let server_closed_first = f
+        .first_close(Direction::ServerToClient, server_close)
+        .is_some_and(|sc| {
+            f.first_close(Direction::ClientToServer, server_close)
+                .is_none_or(|cc| sc < cc)
+        });
+    if user_requested && f.error_info.is_none() && !server_closed_first {
         return None;
     }
     let phase = phase_at(s, f, server_close);

@@ -132,6 +132,7 @@ fn alert(level: AlertLevel, d: AlertDescription) -> TlsEvent {
     TlsEvent::Alert {
         level,
         description: d,
+        decrypted: false,
     }
 }
 
@@ -376,6 +377,37 @@ fn server_closes_after_credssp() {
         .ev(15, 14, S, rst(64, Some(64)))
         .done();
     check(&s, Cause::NlaFailed, Phase::Nla, Some(13));
+}
+
+/// Decrypted CredSSP (issue 9): the server's TSRequest errorCode names the NTSTATUS. The
+/// TSRequest is the byte literal of MS-CSSP 2.2.1 with errorCode 0xC0000234.
+#[test]
+fn credssp_error_code_names_the_ntstatus() {
+    let locked = [
+        0x30, 0x0d, 0xa0, 0x03, 0x02, 0x01, 0x06, 0xa4, 0x06, 0x02, 0x04, 0xc0, 0x00, 0x02, 0x34,
+    ];
+    let (_, req) = crate::proto::credssp::parse_ts_request(&locked).unwrap();
+    let s = B::new()
+        .handshake()
+        .x224(Protocols::SSL | Protocols::HYBRID, Some(Protocols::HYBRID))
+        .tls12()
+        .tls(10, 10, C, TlsEvent::ApplicationData { len: 86 })
+        .tls(11, 11, S, TlsEvent::ApplicationData { len: 244 })
+        .tls(12, 12, C, TlsEvent::ApplicationData { len: 764 })
+        .tls(13, 13, S, TlsEvent::ApplicationData { len: 40 })
+        .ev(13, 13, S, EventKind::CredSsp(Box::new(req)))
+        .tls(14, 14, S, TlsEvent::EncryptedAlert { len: 31 })
+        .ev(15, 14, S, EventKind::Fin)
+        .done();
+    check(&s, Cause::NlaFailed, Phase::Nla, Some(13));
+    let v = crate::diagnose::diagnose(&s);
+    assert!(
+        v.summary
+            .contains("STATUS_ACCOUNT_LOCKED_OUT (0xC0000234), the account is locked out"),
+        "{}",
+        v.summary
+    );
+    assert_eq!(v.evidence_frames, vec![13, 14]);
 }
 
 /// A TLS session that carried a screenful of data.

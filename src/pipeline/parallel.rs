@@ -156,6 +156,7 @@ fn run(
             let (tx, rx) = sync_channel::<Batch>(1);
             let back = back_tx.clone();
             txs.push(tx);
+            let options = options.clone();
             handles.push(scope.spawn(move || work(options, rx, back)));
         }
         drop(back_tx);

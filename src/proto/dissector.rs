@@ -14,7 +14,11 @@ use super::tls::{self, TlsEvent, TlsSession};
 use super::tpkt;
 use super::x224::{self, Tpdu};
 use super::{Layer, ProtoError};
+use crate::proto::keylog::KeyLog;
 use crate::timeline::{EventKind, Session};
+use std::sync::Arc;
+
+mod decrypted;
 use crate::types::{Direction, FrameNo, PerDir, Timestamp};
 
 /// Largest partial TPKT PDU kept while waiting for the rest (TPKT lengths are 16-bit).
@@ -61,6 +65,9 @@ pub struct Dissector {
     /// The running summary of bulk application data per direction.
     bulk: PerDir<Option<Bulk>>,
     tls_events: Vec<TlsEvent>,
+    /// Key log for TLS decryption (issue 9), and the decrypted streams' state.
+    keys: Option<Arc<KeyLog>>,
+    inner: decrypted::Inner,
 }
 
 /// Where the bytes came from, for the events they produce.
@@ -160,6 +167,11 @@ impl Dissector {
         Self::default()
     }
 
+    /// Decrypt TLS with these secrets (set before the connection's first bytes).
+    pub fn set_keys(&mut self, keys: Option<Arc<KeyLog>>) {
+        self.keys = keys;
+    }
+
     /// In-order bytes of one direction.
     pub fn data(&mut self, at: At, bytes: &[u8], session: &mut Session) {
         if bytes.is_empty() {
@@ -223,9 +235,17 @@ impl Dissector {
     }
 
     fn tls_bytes(&mut self, at: At, bytes: &[u8], session: &mut Session) {
-        let tls = self.tls.get_or_insert_with(|| Box::new(TlsSession::new()));
+        let keys = &self.keys;
+        let tls = self.tls.get_or_insert_with(|| {
+            let mut t = TlsSession::new();
+            if let Some(k) = keys {
+                t.set_keys(k.clone());
+            }
+            Box::new(t)
+        });
         self.tls_events.clear();
         tls.push(at.dir, bytes, &mut self.tls_events);
+        let plain = tls.take_plaintext();
         let mut events = std::mem::take(&mut self.tls_events);
         for e in events.drain(..) {
             if matches!(e, TlsEvent::Alert { .. } | TlsEvent::EncryptedAlert { .. }) {
@@ -250,7 +270,18 @@ impl Dissector {
                 },
                 other => EventKind::Tls(Box::new(other)),
             };
+            let from = session.events.len();
+            let was_decrypted = matches!(
+                &kind,
+                EventKind::Tls(t) if matches!(**t, TlsEvent::Alert { decrypted: true, .. })
+            );
             session.push(at.frame, at.ts, Some(at.dir), kind);
+            if was_decrypted {
+                session.mark_decrypted_from(from);
+            }
+        }
+        if !plain.is_empty() {
+            self.plaintext(at, &plain, session);
         }
         self.tls_events = events;
     }
@@ -404,6 +435,11 @@ impl Dissector {
                 user: ci.user_name,
                 domain: ci.domain,
             }),
+            // Readable once TLS is decrypted (issue 9): licensing outcome, end of the session.
+            SlowPath::Licensing { msg_type } => Some(EventKind::Licensing { msg_type }),
+            SlowPath::Share { pdu_type, .. } if pdu_type & 0x0f == 6 => {
+                Some(EventKind::DeactivateAll)
+            }
             _ => None,
         }
     }

@@ -7,10 +7,12 @@
 
 use std::fmt;
 
+pub mod credssp;
 pub mod dissector;
 pub mod errinfo;
 pub mod gcc;
 pub mod keyboard;
+pub mod keylog;
 pub mod mcs;
 pub mod rdpeudp;
 pub mod share;

@@ -14,7 +14,9 @@
 //! [`TlsEvent::EncryptedAlert`]. TLS 1.3 disguises its encrypted handshake as application data
 //! (RFC 8446 §5.2), so there it shows as [`TlsEvent::ApplicationData`], as Wireshark shows it.
 
+pub mod decrypt;
 mod handshake;
+mod keys;
 pub mod names;
 
 pub use crate::proto::x509::{CertInfo, KeyType, Validity};
@@ -23,7 +25,10 @@ pub use names::{
     version_name,
 };
 
+use crate::proto::keylog::KeyLog;
 use crate::types::Direction;
+use keys::{NoKeys, SessionKeys};
+use std::sync::Arc;
 
 /// Largest record body accepted: 2^14 plaintext plus 2048 bytes of expansion, the TLS 1.2
 /// ciphertext limit (RFC 5246 §6.2.3). Above it the direction has lost framing.
@@ -110,12 +115,15 @@ pub enum TlsEvent {
         /// Record length.
         len: u16,
     },
-    /// A plaintext alert (RFC 5246 §7.2, RFC 8446 §6).
+    /// A plaintext alert (RFC 5246 §7.2, RFC 8446 §6), or a protected one decrypted with a key
+    /// log (`decrypted`).
     Alert {
         /// Level.
         level: AlertLevel,
         /// Description.
         description: AlertDescription,
+        /// Read from a protected record decrypted with the session's logged secrets.
+        decrypted: bool,
     },
     /// An encrypted alert: level and description unknown (typically close_notify or, during
     /// the handshake, a refusal of the peer's Finished or certificate).
@@ -127,6 +135,19 @@ pub enum TlsEvent {
     ApplicationData {
         /// Record length.
         len: u16,
+    },
+    /// A protected record that did not decrypt although the key log has the session's
+    /// secrets (reported for the first few records per direction; decryption goes on).
+    Undecryptable {
+        /// Record length.
+        len: u16,
+        /// Why, e.g. `record does not authenticate (wrong secrets or records missing)`.
+        why: String,
+    },
+    /// The key log was given but cannot decrypt this session (reported once).
+    NoSecrets {
+        /// Why, e.g. `no secrets for this client random in the key log`.
+        why: String,
     },
     /// A heartbeat record (RFC 6520).
     Heartbeat {
@@ -217,12 +238,47 @@ pub struct TlsSession {
     client_offered_tls13: bool,
     /// A ServerHello (not a HelloRetryRequest) was seen.
     saw_server_hello: bool,
+    /// Key log to decrypt with (see [`TlsSession::set_keys`]).
+    keylog: Option<Arc<KeyLog>>,
+    /// The ClientHello's random (RFC 8446 §4.1.2).
+    client_random: Option<[u8; 32]>,
+    /// Decryption state, once a ServerHello matched the key log.
+    keys: Option<Box<SessionKeys>>,
+    /// Decrypted application data of the last [`TlsSession::push`], in stream order.
+    plain: Vec<u8>,
+    /// Records that did not decrypt, per direction.
+    undecryptable: [u32; 2],
+    /// Records decrypted, per direction.
+    decrypted: [u64; 2],
 }
+
+/// Largest decrypted application data held for the caller between two pushes.
+pub const MAX_PLAINTEXT: usize = 4 << 20;
+
+/// Failed records reported per direction as [`TlsEvent::Undecryptable`].
+const MAX_UNDECRYPTABLE_REPORTS: u32 = 4;
 
 impl TlsSession {
     /// A session at the start of both streams.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Decrypt with these secrets from now on: the session is looked up by its ClientHello
+    /// random when the ServerHello arrives (so set this before the handshake is pushed).
+    pub fn set_keys(&mut self, keys: Arc<KeyLog>) {
+        self.keylog = Some(keys);
+    }
+
+    /// The decrypted application data of the last [`TlsSession::push`] (all in its direction),
+    /// taken: later pushes start empty. Bounded by [`MAX_PLAINTEXT`].
+    pub fn take_plaintext(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.plain)
+    }
+
+    /// Records decrypted so far in `dir`.
+    pub fn decrypted_records(&self, dir: Direction) -> u64 {
+        self.decrypted.get(dir.idx()).copied().unwrap_or(0)
     }
 
     /// Whether records in `dir` are now protected.
@@ -354,6 +410,9 @@ impl TlsSession {
         match rec.first().copied().unwrap_or(0) {
             20 => {
                 out.push(TlsEvent::ChangeCipherSpec);
+                if let Some(k) = self.keys.as_mut() {
+                    k.change_cipher_spec(dir);
+                }
                 // In TLS ≤ 1.2 a ChangeCipherSpec only follows the ServerHello; one before it is
                 // a TLS 1.3 client's compatibility record (RFC 8446 §D.4), protecting nothing.
                 let compat = self.tls13 || (self.client_offered_tls13 && !self.saw_server_hello);
@@ -366,10 +425,13 @@ impl TlsSession {
             21 => {
                 // A plaintext alert is exactly 2 bytes (RFC 8446 §5.1: never fragmented or
                 // coalesced); a protected one is longer (MAC or AEAD tag).
-                if let [level, description] = body {
+                if encrypted && self.try_decrypt(dir, rec, out) {
+                    // Decrypted: the alert (or its failure) is reported.
+                } else if let [level, description] = body {
                     out.push(TlsEvent::Alert {
                         level: AlertLevel::from_u8(*level),
                         description: AlertDescription::from_u8(*description),
+                        decrypted: false,
                     });
                 } else if encrypted || body.len() > 2 {
                     out.push(TlsEvent::EncryptedAlert { len });
@@ -384,6 +446,7 @@ impl TlsSession {
             22 => {
                 if encrypted {
                     out.push(TlsEvent::EncryptedHandshake { len });
+                    self.try_decrypt(dir, rec, out);
                 } else {
                     self.on_handshake_fragment(dir, body, out);
                 }
@@ -394,7 +457,9 @@ impl TlsSession {
                     self.dirs[0].encrypted = true;
                     self.dirs[1].encrypted = true;
                 }
-                out.push(TlsEvent::ApplicationData { len });
+                if !self.try_decrypt(dir, rec, out) {
+                    out.push(TlsEvent::ApplicationData { len });
+                }
             }
             _ => out.push(TlsEvent::Heartbeat { len }),
         }
@@ -468,6 +533,7 @@ impl TlsSession {
                 match &decoded.event {
                     TlsEvent::ClientHello(ch) => {
                         self.saw_hello = true;
+                        self.client_random = hello_random(msg);
                         self.client_offered_tls13 |=
                             ch.supported_versions.iter().any(|v| is_tls13(*v));
                     }
@@ -478,6 +544,9 @@ impl TlsSession {
                     } => {
                         self.saw_hello = true;
                         self.saw_server_hello |= !is_hello_retry_request;
+                        if !is_hello_retry_request {
+                            self.setup_keys(*version, decoded_suite(&decoded.event), msg, out);
+                        }
                         if is_tls13(*version) {
                             self.tls13 = true;
                             if !is_hello_retry_request {
@@ -497,6 +566,102 @@ impl TlsSession {
             }
             Err(what) => self.malformed(dir, format!("TLS {what}"), out),
         }
+    }
+}
+
+impl TlsSession {
+    /// After a ServerHello: look the session up in the key log.
+    fn setup_keys(&mut self, version: u16, suite: u16, msg: &[u8], out: &mut Vec<TlsEvent>) {
+        let Some(log) = self.keylog.as_ref() else {
+            return;
+        };
+        let (Some(cr), Some(sr)) = (self.client_random, hello_random(msg)) else {
+            return;
+        };
+        match SessionKeys::new(log, version, suite, &cr, &sr) {
+            Ok(k) => self.keys = Some(Box::new(k)),
+            Err(e) => {
+                let why = match e {
+                    NoKeys::NotInKeyLog => {
+                        "no secrets for this session's client random in the key log".to_string()
+                    }
+                    NoKeys::Suite(s) => format!(
+                        "cipher suite {} is not supported for decryption",
+                        cipher_name(s)
+                    ),
+                    NoKeys::BadSecrets => {
+                        "the key log's secrets do not fit the cipher suite".to_string()
+                    }
+                };
+                out.push(TlsEvent::NoSecrets { why });
+            }
+        }
+    }
+
+    /// Decrypts a protected record of `dir` when keys are active: pushes what it holds
+    /// (alert, application data with its plaintext kept for [`TlsSession::take_plaintext`]) or
+    /// [`TlsEvent::Undecryptable`]. Returns whether the record's event was pushed here.
+    fn try_decrypt(&mut self, dir: Direction, rec: &[u8], out: &mut Vec<TlsEvent>) -> bool {
+        let Some(keys) = self.keys.as_mut().filter(|k| k.active(dir)) else {
+            return false;
+        };
+        let outer = rec.first().copied().unwrap_or(0);
+        let len = u16::try_from(rec.len().saturating_sub(HEADER_LEN)).unwrap_or(u16::MAX);
+        let i = dir.idx();
+        match keys.decrypt(dir, rec) {
+            Ok(p) => {
+                if let Some(n) = self.decrypted.get_mut(i) {
+                    *n += 1;
+                }
+                match (p.content_type, p.data.as_slice()) {
+                    (21, [level, description]) => out.push(TlsEvent::Alert {
+                        level: AlertLevel::from_u8(*level),
+                        description: AlertDescription::from_u8(*description),
+                        decrypted: true,
+                    }),
+                    (23, data) => {
+                        out.push(TlsEvent::ApplicationData { len });
+                        if self.plain.len() + data.len() <= MAX_PLAINTEXT {
+                            self.plain.extend_from_slice(data);
+                        }
+                    }
+                    // Handshake records keep the event of their outer type.
+                    _ if outer == 23 => out.push(TlsEvent::ApplicationData { len }),
+                    _ if outer == 21 => out.push(TlsEvent::EncryptedAlert { len }),
+                    _ => {}
+                }
+            }
+            Err(e) => {
+                let n = self.undecryptable.get(i).copied().unwrap_or(0);
+                if let Some(c) = self.undecryptable.get_mut(i) {
+                    *c = n.saturating_add(1);
+                }
+                match outer {
+                    21 => out.push(TlsEvent::EncryptedAlert { len }),
+                    23 => out.push(TlsEvent::ApplicationData { len }),
+                    _ => {}
+                }
+                if n < MAX_UNDECRYPTABLE_REPORTS {
+                    out.push(TlsEvent::Undecryptable {
+                        len,
+                        why: e.to_string(),
+                    });
+                }
+            }
+        }
+        true
+    }
+}
+
+/// The 32-byte random of a ClientHello or ServerHello message (type, length, version, random).
+fn hello_random(msg: &[u8]) -> Option<[u8; 32]> {
+    msg.get(6..38).and_then(|r| r.try_into().ok())
+}
+
+fn decoded_suite(e: &TlsEvent) -> u16 {
+    match e {
+        TlsEvent::ServerHello { cipher_suite, .. } => *cipher_suite,
+        _ => 0,
     }
 }
 

@@ -142,10 +142,11 @@ fn timeline(out: &mut String, s: &Session, v: &Verdict) {
         };
         let _ = writeln!(
             out,
-            "      {mark}{:>7} {:>10.6}s {arrow} {}",
+            "      {mark}{:>7} {:>10.6}s {arrow} {}{}",
             e.frame,
             e.ts.since(s.start),
-            e.kind.label()
+            e.kind.label(),
+            if e.decrypted { " [decrypted]" } else { "" }
         );
     }
     if s.events_dropped > 0 {

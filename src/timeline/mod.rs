@@ -37,6 +37,8 @@ pub struct Event {
     pub dir: Option<Direction>,
     /// What it was.
     pub kind: EventKind,
+    /// Read from TLS-protected bytes decrypted with a key log.
+    pub decrypted: bool,
 }
 
 /// What an event is.
@@ -154,6 +156,15 @@ pub enum EventKind {
         /// Domain.
         domain: String,
     },
+    /// A CredSSP TSRequest (MS-CSSP 2.2.1), decrypted: NTLM messages, errorCode.
+    CredSsp(Box<crate::proto::credssp::TsRequest>),
+    /// A licensing PDU (MS-RDPBCGR 2.2.1.12) by bMsgType (0xFF ERROR_ALERT ...).
+    Licensing {
+        /// bMsgType.
+        msg_type: Option<u8>,
+    },
+    /// Deactivate All PDU (MS-RDPBCGR 2.2.3.1): the server ends the active session.
+    DeactivateAll,
     /// A PDU that could not be parsed; the rest of that direction's stream may be skipped.
     Malformed {
         /// The layer, e.g. `TLS`.
@@ -275,6 +286,13 @@ impl EventKind {
             ),
             EventKind::UdpEstablished => "RDP-UDP ACK (UDP transport up)".into(),
             EventKind::ErrorInfo { code, name } => format!("Set Error Info {name} (0x{code:08x})"),
+            EventKind::CredSsp(r) => credssp_label(r),
+            EventKind::Licensing { msg_type } => match msg_type {
+                Some(0xff) => "RDP licensing: ERROR_ALERT (licensing done or refused)".into(),
+                Some(t) => format!("RDP licensing PDU (type 0x{t:02x})"),
+                None => "RDP licensing PDU".into(),
+            },
+            EventKind::DeactivateAll => "RDP Deactivate All".into(),
             EventKind::ClientInfo { user, domain } => {
                 if domain.is_empty() {
                     format!("Client Info (user {user})")
@@ -349,6 +367,36 @@ impl ServerInfo {
     }
 }
 
+/// The ladder label of a CredSSP TSRequest.
+fn credssp_label(r: &crate::proto::credssp::TsRequest) -> String {
+    use crate::proto::credssp::Ntlm;
+    let mut s = format!("CredSSP TSRequest v{}", r.version);
+    for m in &r.ntlm {
+        s.push_str(&format!(", NTLM {}", m.name()));
+        match m {
+            Ntlm::Authenticate { domain, user, .. } if domain.is_empty() => {
+                s.push_str(&format!(" ({user})"))
+            }
+            Ntlm::Authenticate { domain, user, .. } => s.push_str(&format!(" ({domain}\\{user})")),
+            Ntlm::Challenge { target: Some(t) } => s.push_str(&format!(" (target {t})")),
+            _ => {}
+        }
+    }
+    if r.nego_tokens > r.ntlm.len() {
+        s.push_str(", negoToken");
+    }
+    if r.auth_info {
+        s.push_str(", authInfo");
+    }
+    if r.pub_key_auth {
+        s.push_str(", pubKeyAuth");
+    }
+    if let Some(e) = r.error_code {
+        s.push_str(&format!(", errorCode {e}"));
+    }
+    s
+}
+
 /// The ladder label of a TLS event.
 fn tls_label(t: &TlsEvent) -> String {
     match t {
@@ -393,7 +441,20 @@ fn tls_label(t: &TlsEvent) -> String {
         TlsEvent::EncryptedHandshake { len } => {
             format!("TLS encrypted handshake (Finished, {len} B)")
         }
-        TlsEvent::Alert { level, description } => format!("TLS alert: {level} {description}"),
+        TlsEvent::Alert {
+            level,
+            description,
+            decrypted: false,
+        } => format!("TLS alert: {level} {description}"),
+        TlsEvent::Alert {
+            level,
+            description,
+            decrypted: true,
+        } => format!("TLS alert (decrypted): {level} {description}"),
+        TlsEvent::Undecryptable { len, why } => {
+            format!("TLS record of {len} B not decrypted: {why}")
+        }
+        TlsEvent::NoSecrets { why } => format!("TLS not decrypted: {why}"),
         TlsEvent::EncryptedAlert { len } => format!("TLS encrypted alert ({len} B)"),
         TlsEvent::ApplicationData { len } => format!("TLS application data ({len} B)"),
         TlsEvent::Heartbeat { len } => format!("TLS heartbeat ({len} B)"),
@@ -611,9 +672,17 @@ impl Session {
                 ts,
                 dir,
                 kind,
+                decrypted: false,
             });
         } else {
             self.events_dropped += 1;
+        }
+    }
+
+    /// Marks the events from index `from` on as read from decrypted bytes.
+    pub fn mark_decrypted_from(&mut self, from: usize) {
+        for e in self.events.iter_mut().skip(from) {
+            e.decrypted = true;
         }
     }
 

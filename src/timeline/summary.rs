@@ -222,7 +222,9 @@ impl TlsSummary {
                 }
                 TlsEvent::EncryptedHandshake { .. } => *finished.get_mut(dir) = true,
                 TlsEvent::ApplicationData { .. } if tls13 => *finished.get_mut(dir) = true,
-                TlsEvent::Alert { level, description } => t.alerts.push(AlertJson {
+                TlsEvent::Alert {
+                    level, description, ..
+                } => t.alerts.push(AlertJson {
                     frame: e.frame,
                     from: dir,
                     level: match level {

@@ -229,6 +229,7 @@ mod tests {
                 usual_ttl: Some(128),
                 with_data: false,
             },
+            decrypted: false,
         };
         let t = text(&event_detail(&e, &s));
         assert_eq!(

@@ -169,7 +169,9 @@ fn tls_lines(t: &TlsEvent, s: &Session, out: &mut Vec<Line<'static>>) {
                 cert_lines(i, c, s, out);
             }
         }
-        TlsEvent::Alert { level, description } => {
+        TlsEvent::Alert {
+            level, description, ..
+        } => {
             out.push(kv("level", level.to_string()));
             out.push(kv("description", description.to_string()));
         }

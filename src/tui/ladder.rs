@@ -122,7 +122,11 @@ pub fn line(e: &Event, row: &Row, delta: f64, ladder: usize) -> Line<'static> {
         ("  ", Style::new())
     };
     let rel = e.ts.since(row.session.start);
-    let label = e.kind.label();
+    let mut label = e.kind.label();
+    if e.decrypted {
+        // Read from TLS records decrypted with a key log.
+        label.insert_str(0, "🔓 ");
+    }
     let inner = ladder.saturating_sub(2);
     let text = fit(&label, inner.saturating_sub(5));
     let arrow = match e.dir {

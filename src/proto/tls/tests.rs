@@ -61,6 +61,7 @@ fn alert(level: u8, description: u8) -> TlsEvent {
     TlsEvent::Alert {
         level: AlertLevel::from_u8(level),
         description: AlertDescription::from_u8(description),
+        decrypted: false,
     }
 }
 
@@ -504,7 +505,10 @@ fn certificate_request_then_plaintext_fatal_alert() {
             expect(C, "ClientKeyExchange"),
             expect(C, "ChangeCipherSpec"),
             expect(C, "EncryptedHandshake { len: 40 }"),
-            expect(S, "Alert { level: Fatal, description: HandshakeFailure }"),
+            expect(
+                S,
+                "Alert { level: Fatal, description: HandshakeFailure, decrypted: false }"
+            ),
         ]
     );
     let certs = certs_of(&ev);
@@ -724,7 +728,8 @@ fn alert_record_lengths() {
         vec![
             TlsEvent::Alert {
                 level: AlertLevel::Unknown(7),
-                description: AlertDescription::Unknown(200)
+                description: AlertDescription::Unknown(200),
+                decrypted: false,
             },
             TlsEvent::EncryptedAlert { len: 3 },
             TlsEvent::Malformed {
