@@ -6,10 +6,13 @@ wait:  wait (at most TIMEOUT s, default 10) until xfreerdp has mapped its window
        active. Exit 0 when it appeared, 1 on timeout.
 close: like wait, then send the window the ICCCM WM_DELETE_WINDOW client message (what clicking the
        close button does), which makes FreeRDP disconnect cleanly.
+mouse: like wait, then move the pointer in circles over the xfreerdp window every 0.05 s for TIMEOUT
+       s (a user moving the mouse: a steady stream of client input PDUs).
 noise: (on the server's display) map a 200x150 window and paint it with random pixels, TIMEOUT
        times, 0.2 s apart: poorly compressible screen updates, i.e. full-size TCP segments from the
        RDP server (about 60 KB on the wire per paint).
 """
+import math
 import os
 import sys
 import time
@@ -73,6 +76,20 @@ def main():
             print("xwin: no xfreerdp window on", name, file=sys.stderr)
             return 1
         time.sleep(0.1)
+    if mode == "mouse":
+        geo = win.get_geometry()
+        cx, cy, r = geo.width // 2, geo.height // 2, min(geo.width, geo.height) // 4
+        end, step = time.monotonic() + timeout, 0
+        while time.monotonic() < end:
+            try:
+                win.get_geometry()  # a round trip: stop quietly once the window is gone
+            except Exception:
+                break
+            a = step * 0.3
+            win.warp_pointer(int(cx + r * math.cos(a)), int(cy + r * math.sin(a)))
+            d.flush()
+            step += 1
+            time.sleep(0.05)
     if mode == "close":
         wm_protocols = d.intern_atom("WM_PROTOCOLS")
         wm_delete = d.intern_atom("WM_DELETE_WINDOW")
