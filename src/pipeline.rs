@@ -607,6 +607,19 @@ fn on_tcp(c: &mut Conn, f: &Frame<'_>, dir: Direction, ip: IpMeta, tcp: &TcpView
     };
     let analysis = conn.on_segment(&seg, &mut sink);
     note_analysis(&mut c.session, f, dir, analysis.flags);
+    // Segment sizes before and after a direction's first hole: a path MTU black hole lets no
+    // full-size segment through once it starts.
+    let sizes = c.session.segment_sizes.get_mut(dir);
+    if analysis.flags.contains(AnalysisFlags::LOST_SEGMENT) && sizes.after_loss.is_none() {
+        sizes.after_loss = Some(0);
+    }
+    match sizes.after_loss.as_mut() {
+        Some(after) if !analysis.flags.contains(AnalysisFlags::LOST_SEGMENT) => {
+            *after = (*after).max(tcp.wire_len)
+        }
+        Some(_) => {}
+        None => sizes.before_loss = sizes.before_loss.max(tcp.wire_len),
+    }
 }
 
 /// Timeline entries for Wireshark's analysis flags on a frame.

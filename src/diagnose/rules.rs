@@ -785,6 +785,13 @@ fn server_unresponsive(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     if silence < UNRESPONSIVE_S {
         return None;
     }
+    // Retransmissions during the silence mean packets were lost, not that the server hung.
+    if f.retransmissions
+        .iter()
+        .any(|r| *r > last_srv && client_close.is_none_or(|c| *r < c))
+    {
+        return None;
+    }
     // The server did not close, and its TCP stack still answered during the silence.
     if f.first_close(Direction::ServerToClient, last_srv).is_some() {
         return None;
@@ -936,6 +943,14 @@ fn mtu_blackhole(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
                 .unwrap_or(gap.ts),
         );
         let orderly = f.fin.client.is_some() && f.fin.server.is_some();
+        // Full-size segments still arrive after the hole: random loss, not a black hole.
+        let sizes = s.segment_sizes.get(sender);
+        let full_size_passes = sizes
+            .after_loss
+            .is_some_and(|a| u64::from(a) * 5 >= u64::from(sizes.before_loss) * 4);
+        if full_size_passes {
+            continue;
+        }
         if asks.len() < 2 || stalled < 1.0 || orderly || !f.acked_unseen.is_empty() {
             continue;
         }

@@ -563,6 +563,8 @@ pub struct Session {
     pub history: String,
     /// For an RDP-UDP flow: the TCP session (same client and server) it belongs to.
     pub tcp_session: Option<u64>,
+    /// Largest TCP payloads per sender before and after its first lost segment.
+    pub segment_sizes: PerDir<SegmentSizes>,
     /// Set when the pipeline compacted the finished session: `events` and `throughput` were
     /// dropped and the fields below hold what the report needs.
     pub compacted: bool,
@@ -574,6 +576,15 @@ pub struct Session {
     pub tls_summary: Option<Box<TlsSummary>>,
     /// The verdict, computed before the events were dropped.
     pub verdict: Option<Box<crate::diagnose::Verdict>>,
+}
+
+/// The largest TCP payload a sender got through before its first hole, and after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SegmentSizes {
+    /// Largest payload before the first previous-segment-not-captured.
+    pub before_loss: u32,
+    /// Largest payload after it (None while no hole was seen).
+    pub after_loss: Option<u32>,
 }
 
 /// A protocol layer's damage in one session: the first malformed PDU and how many there were.
@@ -648,6 +659,7 @@ impl Session {
             conn_state: String::new(),
             history: String::new(),
             tcp_session: None,
+            segment_sizes: PerDir::default(),
             compacted: false,
             damage: Vec::new(),
             rdp_summary: None,
