@@ -18,6 +18,7 @@ pub mod decrypt;
 mod handshake;
 mod keys;
 pub mod names;
+pub mod rsa_kx;
 
 pub use crate::proto::x509::{CertInfo, KeyType, Validity};
 pub use names::{
