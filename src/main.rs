@@ -3,6 +3,8 @@
 use clap::{Parser, Subcommand};
 use rdpscope::capture::OpenError;
 use rdpscope::pipeline::{self, Options};
+use rdpscope::proto::keylog::KeyLog;
+use rdpscope::proto::tls::rsa_kx::RsaKey;
 use rdpscope::report::{self, FileReport};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -42,18 +44,16 @@ enum Command {
         /// Text report: also print each session's timeline (frame, time, direction, event).
         #[arg(long, conflicts_with = "json")]
         timeline: bool,
-        /// NSS key log file (SSLKEYLOGFILE) to decrypt TLS.
-        #[arg(long, value_name = "FILE")]
-        keylog: Option<PathBuf>,
-        /// The server's RSA private key (PEM), for TLS_RSA_* sessions.
-        #[arg(long, value_name = "FILE")]
-        rsa_key: Option<PathBuf>,
+        #[command(flatten)]
+        secrets: SecretArgs,
         /// Capture files or directories.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// Open a capture in the terminal UI: sessions, timeline ladder, verdict.
     Tui {
+        #[command(flatten)]
+        secrets: SecretArgs,
         /// The capture file.
         #[arg(value_name = "FILE")]
         file: PathBuf,
@@ -79,6 +79,33 @@ enum Command {
     },
 }
 
+/// TLS secrets to decrypt with (a pcapng capture's own Decryption Secrets Blocks are always
+/// used).
+#[derive(clap::Args, Debug)]
+struct SecretArgs {
+    /// NSS key log file (SSLKEYLOGFILE) to decrypt TLS.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
+    /// The server's RSA private key (PEM, PKCS#1 or PKCS#8), for TLS_RSA_* sessions.
+    #[arg(long, value_name = "FILE")]
+    rsa_key: Option<PathBuf>,
+}
+
+impl SecretArgs {
+    /// The key log and RSA key given, read; `None` when neither was given.
+    fn load(&self) -> Result<Option<KeyLog>, String> {
+        let mut keys = match &self.keylog {
+            None => None,
+            Some(p) => Some(KeyLog::from_file(p).map_err(|e| format!("--keylog: {e}"))?),
+        };
+        if let Some(p) = &self.rsa_key {
+            let key = RsaKey::from_file(p).map_err(|e| format!("--rsa-key: {e}"))?;
+            keys.get_or_insert_with(KeyLog::new).set_rsa_key(key);
+        }
+        Ok(keys)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -87,28 +114,21 @@ fn main() -> ExitCode {
             all,
             timeline,
             files,
-            keylog,
-            rsa_key,
-        } => {
-            if rsa_key.is_some() {
-                eprintln!(
-                    "rdpscope: --rsa-key is not supported yet; TLS_RSA_* sessions stay encrypted"
-                );
+            secrets,
+        } => match secrets.load() {
+            Ok(keys) => run_report(&files, json, all, timeline, keys.as_ref()),
+            Err(e) => {
+                eprintln!("rdpscope: {e}");
+                ExitCode::from(2)
             }
-            let keys = match keylog
-                .as_deref()
-                .map(rdpscope::proto::keylog::KeyLog::from_file)
-            {
-                None => None,
-                Some(Ok(k)) => Some(k),
-                Some(Err(e)) => {
-                    eprintln!("rdpscope: --keylog: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            run_report(&files, json, all, timeline, keys.as_ref())
-        }
-        Command::Tui { file } => rdpscope::tui::run_file(&file),
+        },
+        Command::Tui { file, secrets } => match secrets.load() {
+            Ok(keys) => rdpscope::tui::run_file_with_keys(&file, keys.as_ref()),
+            Err(e) => {
+                eprintln!("rdpscope: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Live {
             interface,
             filter,
@@ -160,7 +180,7 @@ fn run_report(
     json: bool,
     all: bool,
     timeline: bool,
-    keylog: Option<&rdpscope::proto::keylog::KeyLog>,
+    keylog: Option<&KeyLog>,
 ) -> ExitCode {
     let files = expand(inputs);
     let workers = std::thread::available_parallelism()

@@ -679,7 +679,7 @@ pub fn keys_for(
     for s in capture::secrets::leading_secrets(path) {
         keys.add_dsb(s.kind, &s.data);
     }
-    (!keys.is_empty()).then(|| Arc::new(keys))
+    keys.has_secrets().then(|| Arc::new(keys))
 }
 
 /// Analyse a whole file.

@@ -1,5 +1,6 @@
 //! End to end: TLS decryption of the lab samples with their key logs (issue 9), TLS 1.2 (xrdp,
-//! ECDHE-RSA-AES256-GCM-SHA384) and TLS 1.3 (FreeRDP shadow server, TLS_AES_256_GCM_SHA384).
+//! ECDHE-RSA-AES256-GCM-SHA384) and TLS 1.3 (FreeRDP shadow server, TLS_AES_256_GCM_SHA384);
+//! and with the server's RSA private key (`--rsa-key`) for a TLS_RSA_* session.
 //! Reference: tshark -o tls.keylog_file:X.keys -d tcp.port==3389,tls -V.
 #![allow(
     clippy::unwrap_used,
@@ -11,6 +12,7 @@
 use rdpscope::pipeline::{self, Analysis, Options};
 use rdpscope::proto::credssp::Ntlm;
 use rdpscope::proto::keylog::KeyLog;
+use rdpscope::proto::tls::rsa_kx::RsaKey;
 use rdpscope::proto::tls::{AlertDescription, TlsEvent};
 use rdpscope::timeline::{Event, EventKind, Session};
 use rdpscope::types::Direction;
@@ -280,4 +282,129 @@ fn pcapng_decryption_secrets_block() {
     let v = rdpscope::diagnose::diagnose(&a.sessions[0]);
     assert_eq!(v.drop_frame, Some(216));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn analyse_rsa(pcap: &str, key: &Path) -> Analysis {
+    let mut keys = KeyLog::new();
+    keys.set_rsa_key(RsaKey::from_file(key).unwrap());
+    let opts = Options {
+        keys: Some(Arc::new(keys)),
+        ..Default::default()
+    };
+    pipeline::analyze_file(&sample(pcap), opts, None).unwrap().1
+}
+
+/// `--rsa-key` alone (no key log) decrypts a TLS_RSA_* session: xrdp forced to
+/// TLS_RSA_WITH_AES_256_GCM_SHA384 with the extended master secret (lab `ok-tls12-rsa-kx`).
+/// Reference: tshark -o 'tls.keys_list:198.51.100.20,3389,tls,ok-tls12-rsa-kx.key'.
+#[test]
+fn rsa_key_decrypts_tls_rsa_session() {
+    let enc = analyse("ok-tls12-rsa-kx", false);
+    assert!(decrypted(&enc.sessions[0]).is_empty());
+
+    let a = analyse_rsa("ok-tls12-rsa-kx.pcap", &sample("ok-tls12-rsa-kx.key"));
+    let s = &a.sessions[0];
+    no_failures(s);
+    assert!(!s.rsa_key_mismatch);
+    let d = decrypted(s);
+    let (frame, cd) = d
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::McsConnectInitial(cd) => Some((e.frame, cd)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(frame, 13);
+    assert_eq!(cd.core.as_ref().unwrap().client_name.as_deref(), Some("vm"));
+    // Both close_notify alerts (frames 287 client, 289 server) read as such.
+    let alerts: Vec<(u64, Option<Direction>)> = s
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(&e.kind, EventKind::Tls(t) if matches!(**t, TlsEvent::Alert {
+                description: AlertDescription::CloseNotify,
+                decrypted: true,
+                ..
+            }))
+        })
+        .map(|e| (e.frame, e.dir))
+        .collect();
+    assert_eq!(
+        alerts,
+        [
+            (287, Some(Direction::ClientToServer)),
+            (289, Some(Direction::ServerToClient))
+        ]
+    );
+    // The same as with the client's key log.
+    let with_log = analyse("ok-tls12-rsa-kx", true);
+    let labels =
+        |s: &Session| -> Vec<String> { decrypted(s).iter().map(|e| e.kind.label()).collect() };
+    assert_eq!(labels(s), labels(&with_log.sessions[0]));
+    assert_eq!(rdpscope::diagnose::diagnose(s).cause.to_string(), "healthy");
+}
+
+/// A key that is not the server certificate's: said once, as a warning naming the session;
+/// nothing is decrypted.
+#[test]
+fn rsa_key_mismatch_is_reported_once() {
+    let other = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/other-rsa-pkcs1.key");
+    let a = analyse_rsa("ok-tls12-rsa-kx.pcap", &other);
+    let s = &a.sessions[0];
+    assert!(s.rsa_key_mismatch);
+    assert!(decrypted(s).is_empty());
+    let mismatches: Vec<u64> = s
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Tls(t) if **t == TlsEvent::RsaKeyMismatch))
+        .map(|e| e.frame)
+        .collect();
+    assert_eq!(mismatches, [9]);
+    let read = rdpscope::capture::ReadSummary::default();
+    let rep = rdpscope::report::FileReport::new("x.pcap".into(), read, a);
+    assert_eq!(
+        rep.warnings,
+        ["x.pcap: the RSA key does not match the server certificate of session 1"]
+    );
+
+    // Through the command line, compacted (no --timeline): the same single warning.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rdpscope"))
+        .args(["report", "--rsa-key"])
+        .arg(&other)
+        .arg(sample("ok-tls12-rsa-kx.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("the RSA key does not match the server certificate of session 1")
+            .count(),
+        1,
+        "{err}"
+    );
+}
+
+/// An RSA key cannot decrypt a forward-secret (ECDHE) session: the session says why.
+#[test]
+fn rsa_key_on_ecdhe_session_says_why() {
+    let a = analyse_rsa("ok-tls12-xrdp.pcap", &sample("ok-tls12-rsa-kx.key"));
+    let s = &a.sessions[0];
+    assert!(!s.rsa_key_mismatch);
+    let why: Vec<&str> = s
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Tls(t) => match &**t {
+                TlsEvent::NoSecrets { why } => Some(why.as_str()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        why,
+        [
+            "cipher suite TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 does not use RSA key exchange: the RSA key cannot decrypt it (a key log can)"
+        ]
+    );
 }

@@ -190,3 +190,58 @@ fn select_failed_session_export_and_quit() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `rdpscope tui --keylog KEYS FILE`: the real binary shows the decrypted events with their
+/// mark; a bad key file is refused before the screen switches.
+#[test]
+fn keylog_flag_shows_decrypted_events() {
+    if !have_tmux() {
+        eprintln!("notice: tmux not installed; TUI end-to-end test skipped");
+        return;
+    }
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let tmux = Tmux {
+        socket: format!("rdpscope-e2e-keylog-{}", std::process::id()),
+    };
+    let o = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "160",
+        "-y",
+        "50",
+        "sh",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cmd = format!(
+        "PS1='$ ' TERM=xterm-256color '{}' tui --keylog '{}' '{}'; echo EXIT=$?",
+        bin.display(),
+        samples.join("ok-tls12-xrdp.keys").display(),
+        samples.join("ok-tls12-xrdp.pcap").display()
+    );
+    tmux.keys(&[&cmd, "Enter"]);
+    let screen = tmux.wait_for("the decrypted timeline", |s| {
+        s.contains("MCS Connect Initial (client vm)")
+    });
+    assert!(
+        screen.contains("🔓 MCS Connect Initial (client vm)"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    tmux.wait_for("the shell", |s| s.contains("EXIT=0"));
+
+    let out = Command::new(&bin)
+        .args(["tui", "--rsa-key", "/nonexistent.key"])
+        .arg(samples.join("ok-tls12-rsa-kx.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("rdpscope: --rsa-key: "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -251,6 +251,9 @@ impl Dissector {
             if matches!(e, TlsEvent::Alert { .. } | TlsEvent::EncryptedAlert { .. }) {
                 self.tls_alert = true;
             }
+            if e == TlsEvent::RsaKeyMismatch {
+                session.rsa_key_mismatch = true;
+            }
             // After the first records of a direction (handshake, CredSSP, MCS connect), bulk
             // application data is summarised per second instead of one event per record.
             // TLS 1.3 alerts look like 19-byte application records: those stay individual.

@@ -9,8 +9,10 @@
 //! (`EXPORTER_SECRET`, `EARLY_EXPORTER_SECRET` ...) are skipped. Everything is keyed by the
 //! ClientHello's 32-byte random.
 
+use crate::proto::tls::rsa_kx::RsaKey;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The pcapng Decryption Secrets Block type of a TLS key log ("TLSK").
 pub const DSB_TLS_KEY_LOG: u32 = 0x544c_534b;
@@ -50,10 +52,13 @@ pub struct SessionSecrets {
     pub server_traffic: Option<Secret>,
 }
 
-/// The secrets of a key log, by client random.
+/// The secrets of a key log, by client random, and optionally a server's RSA private key for
+/// TLS_RSA_* sessions (`--rsa-key`), which yields a session's master secret once its
+/// ClientKeyExchange is seen (see [`crate::proto::tls::rsa_kx`]).
 #[derive(Debug, Clone, Default)]
 pub struct KeyLog {
     sessions: HashMap<ClientRandom, SessionSecrets>,
+    rsa_key: Option<Arc<RsaKey>>,
     /// Lines that were not understood (bad hex, wrong length), not counting comments, blank
     /// lines and labels that are skipped on purpose.
     pub bad_lines: u64,
@@ -129,6 +134,32 @@ impl KeyLog {
             }
         }
         self.bad_lines += other.bad_lines;
+        if other.rsa_key.is_some() {
+            self.rsa_key.clone_from(&other.rsa_key);
+        }
+    }
+
+    /// Decrypt TLS_RSA_* sessions whose server certificate carries this key's public half.
+    pub fn set_rsa_key(&mut self, key: RsaKey) {
+        self.rsa_key = Some(Arc::new(key));
+    }
+
+    /// The server RSA private key given, if any.
+    pub fn rsa_key(&self) -> Option<&RsaKey> {
+        self.rsa_key.as_deref()
+    }
+
+    /// Adds a TLS ≤ 1.2 master secret, as a `CLIENT_RANDOM` line would.
+    pub fn insert_master(&mut self, client_random: ClientRandom, master: [u8; 48]) {
+        if self.sessions.len() >= MAX_SESSIONS && !self.sessions.contains_key(&client_random) {
+            return;
+        }
+        self.sessions.entry(client_random).or_default().master = Some(Secret(master.to_vec()));
+    }
+
+    /// Whether there is anything to decrypt with: a session's secrets or an RSA key.
+    pub fn has_secrets(&self) -> bool {
+        !self.sessions.is_empty() || self.rsa_key.is_some()
     }
 
     /// The secrets for a session, by its ClientHello random.

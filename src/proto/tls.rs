@@ -18,6 +18,7 @@ pub mod decrypt;
 mod handshake;
 mod keys;
 pub mod names;
+pub mod rsa_kx;
 
 pub use crate::proto::x509::{CertInfo, KeyType, Validity};
 pub use names::{
@@ -144,6 +145,9 @@ pub enum TlsEvent {
         /// Why, e.g. `record does not authenticate (wrong secrets or records missing)`.
         why: String,
     },
+    /// The RSA private key given (`--rsa-key`) is not the key of this TLS_RSA_* session's
+    /// server certificate (different modulus): the session stays encrypted.
+    RsaKeyMismatch,
     /// The key log was given but cannot decrypt this session (reported once).
     NoSecrets {
         /// Why, e.g. `no secrets for this client random in the key log`.
@@ -250,7 +254,26 @@ pub struct TlsSession {
     undecryptable: [u32; 2],
     /// Records decrypted, per direction.
     decrypted: [u64; 2],
+    /// A TLS_RSA_* session waiting for its ClientKeyExchange to be decrypted with the RSA key.
+    rsa: Option<Box<RsaPending>>,
+    /// The handshake messages so far (for the extended master secret's session hash, RFC 7627
+    /// §3), kept only while an RSA key may need them; at most [`MAX_TRANSCRIPT`] bytes.
+    transcript: Option<Vec<u8>>,
 }
+
+/// What a TLS_RSA_* session needs between its ServerHello and its ClientKeyExchange.
+#[derive(Debug)]
+struct RsaPending {
+    version: u16,
+    suite: u16,
+    server_random: [u8; 32],
+    /// The ServerHello accepted the extended master secret (RFC 7627).
+    ems: bool,
+}
+
+/// Largest handshake transcript kept for an extended master secret (hellos and a certificate
+/// chain are a few kilobytes).
+const MAX_TRANSCRIPT: usize = 256 * 1024;
 
 /// Largest decrypted application data held for the caller between two pushes.
 pub const MAX_PLAINTEXT: usize = 4 << 20;
@@ -410,6 +433,14 @@ impl TlsSession {
         match rec.first().copied().unwrap_or(0) {
             20 => {
                 out.push(TlsEvent::ChangeCipherSpec);
+                if dir == Direction::ClientToServer && self.rsa.take().is_some() {
+                    self.transcript = None;
+                    out.push(TlsEvent::NoSecrets {
+                        why: "no ClientKeyExchange with an RSA-encrypted pre-master secret before \
+                              ChangeCipherSpec (a resumed session?)"
+                            .into(),
+                    });
+                }
                 if let Some(k) = self.keys.as_mut() {
                     k.change_cipher_spec(dir);
                 }
@@ -528,8 +559,24 @@ impl TlsSession {
     }
 
     fn on_handshake_message(&mut self, dir: Direction, msg: &[u8], out: &mut Vec<TlsEvent>) {
+        if msg.first() == Some(&1) && self.keylog.as_ref().is_some_and(|k| k.rsa_key().is_some()) {
+            self.transcript = Some(Vec::new());
+        }
+        if let Some(t) = self.transcript.as_mut() {
+            if t.len() + msg.len() <= MAX_TRANSCRIPT {
+                t.extend_from_slice(msg);
+            } else {
+                self.transcript = None;
+            }
+        }
         match handshake::decode(msg) {
             Ok(decoded) => {
+                let rsa_step = self.rsa.is_some()
+                    && matches!(
+                        (&decoded.event, dir),
+                        (TlsEvent::Certificate(_), Direction::ServerToClient)
+                            | (TlsEvent::ClientKeyExchange, Direction::ClientToServer)
+                    );
                 match &decoded.event {
                     TlsEvent::ClientHello(ch) => {
                         self.saw_hello = true;
@@ -560,6 +607,12 @@ impl TlsSession {
                     _ => {}
                 }
                 out.push(decoded.event);
+                if rsa_step {
+                    match dir {
+                        Direction::ServerToClient => self.rsa_certificate(msg, out),
+                        Direction::ClientToServer => self.rsa_client_key_exchange(msg, out),
+                    }
+                }
                 if let Some(p) = decoded.problem {
                     self.malformed(dir, p, out);
                 }
@@ -578,10 +631,29 @@ impl TlsSession {
         let (Some(cr), Some(sr)) = (self.client_random, hello_random(msg)) else {
             return;
         };
+        let rsa_key = log.rsa_key().is_some();
         match SessionKeys::new(log, version, suite, &cr, &sr) {
-            Ok(k) => self.keys = Some(Box::new(k)),
+            Ok(k) => {
+                self.keys = Some(Box::new(k));
+                self.transcript = None;
+            }
+            Err(NoKeys::NotInKeyLog) if rsa_key && rsa_kx::is_rsa_kx(suite) => {
+                // Decrypted once the ClientKeyExchange is seen.
+                self.rsa = Some(Box::new(RsaPending {
+                    version,
+                    suite,
+                    server_random: sr,
+                    ems: rsa_kx::server_hello_has_ems(msg),
+                }));
+            }
             Err(e) => {
+                self.transcript = None;
                 let why = match e {
+                    NoKeys::NotInKeyLog if rsa_key && log.is_empty() => format!(
+                        "cipher suite {} does not use RSA key exchange: the RSA key cannot \
+                         decrypt it (a key log can)",
+                        cipher_name(suite)
+                    ),
                     NoKeys::NotInKeyLog => {
                         "no secrets for this session's client random in the key log".to_string()
                     }
@@ -595,6 +667,70 @@ impl TlsSession {
                 };
                 out.push(TlsEvent::NoSecrets { why });
             }
+        }
+    }
+
+    /// The server's Certificate of a TLS_RSA_* session waiting for the RSA key: the key must
+    /// be the certificate's.
+    fn rsa_certificate(&mut self, msg: &[u8], out: &mut Vec<TlsEvent>) {
+        let (Some(log), Some(_)) = (self.keylog.as_ref(), self.rsa.as_ref()) else {
+            return;
+        };
+        let Some(key) = log.rsa_key() else { return };
+        let matches = rsa_kx::leaf_certificate(msg).is_some_and(|c| key.matches_certificate(c));
+        if !matches {
+            self.rsa = None;
+            self.transcript = None;
+            out.push(TlsEvent::RsaKeyMismatch);
+        }
+    }
+
+    /// The ClientKeyExchange of a TLS_RSA_* session waiting for the RSA key: decrypt the
+    /// pre-master secret, derive the master secret and set up decryption as a key log's
+    /// `CLIENT_RANDOM` line would.
+    fn rsa_client_key_exchange(&mut self, msg: &[u8], out: &mut Vec<TlsEvent>) {
+        let Some(p) = self.rsa.take() else { return };
+        let transcript = self.transcript.take();
+        let (Some(log), Some(cr)) = (self.keylog.as_ref(), self.client_random) else {
+            return;
+        };
+        let Some(key) = log.rsa_key() else { return };
+        let Some(suite) = decrypt::suite(p.suite) else {
+            return;
+        };
+        let fail = |why: &str| TlsEvent::NoSecrets { why: why.into() };
+        let Some(pms) = key.pre_master(p.version, msg.get(4..).unwrap_or_default()) else {
+            return out.push(fail(
+                "the RSA key does not decrypt the ClientKeyExchange's pre-master secret",
+            ));
+        };
+        let hash = match (p.ems, transcript) {
+            (false, _) => None,
+            (true, Some(t)) => Some(rsa_kx::session_hash(p.version, suite.hash, &t)),
+            (true, None) => {
+                return out.push(fail(
+                    "extended master secret, but the handshake before the ClientKeyExchange \
+                     was not all captured",
+                ));
+            }
+        };
+        let Some(master) = rsa_kx::master_secret(
+            p.version,
+            suite.hash,
+            &pms,
+            &cr,
+            &p.server_random,
+            hash.as_deref(),
+        ) else {
+            return;
+        };
+        let mut one = KeyLog::new();
+        one.insert_master(cr, master);
+        match SessionKeys::new(&one, p.version, p.suite, &cr, &p.server_random) {
+            Ok(k) => self.keys = Some(Box::new(k)),
+            Err(_) => out.push(fail(
+                "the derived master secret does not fit the cipher suite",
+            )),
         }
     }
 

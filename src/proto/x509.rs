@@ -226,6 +226,17 @@ fn key_info(cert: &X509Certificate<'_>) -> (KeyType, u32) {
     }
 }
 
+/// The RSA modulus of a DER certificate's public key (RFC 8017 §A.1.1), big-endian without
+/// leading zeros; `None` when the certificate does not parse or its key is not RSA.
+pub fn rsa_modulus(der: &[u8]) -> Option<Vec<u8>> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let modulus = match cert.tbs_certificate.subject_pki.parsed().ok()? {
+        PublicKey::RSA(rsa) => rsa.modulus.to_vec(),
+        _ => return None,
+    };
+    Some(modulus.into_iter().skip_while(|b| *b == 0).collect())
+}
+
 /// Bits in a big-endian unsigned integer, ignoring leading zeros.
 fn bit_length(bytes: &[u8]) -> u32 {
     let mut it = bytes.iter().skip_while(|b| **b == 0);

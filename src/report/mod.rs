@@ -66,6 +66,13 @@ impl FileReport {
             }
         }
         problems += limits::warnings(&file, &analysis.skipped, &mut warnings);
+        for s in analysis.sessions.iter().filter(|s| s.rsa_key_mismatch) {
+            problems += 1;
+            warnings.push(format!(
+                "{file}: the RSA key does not match the server certificate of session {}",
+                s.id
+            ));
+        }
         for (layer, frame, what, n) in malformed {
             problems += n as u64;
             let more = if n > 1 {

@@ -455,6 +455,9 @@ fn tls_label(t: &TlsEvent) -> String {
             format!("TLS record of {len} B not decrypted: {why}")
         }
         TlsEvent::NoSecrets { why } => format!("TLS not decrypted: {why}"),
+        TlsEvent::RsaKeyMismatch => {
+            "TLS not decrypted: the RSA key does not match the server certificate".into()
+        }
         TlsEvent::EncryptedAlert { len } => format!("TLS encrypted alert ({len} B)"),
         TlsEvent::ApplicationData { len } => format!("TLS application data ({len} B)"),
         TlsEvent::Heartbeat { len } => format!("TLS heartbeat ({len} B)"),
@@ -568,6 +571,9 @@ pub struct Session {
     /// Set when the pipeline compacted the finished session: `events` and `throughput` were
     /// dropped and the fields below hold what the report needs.
     pub compacted: bool,
+    /// The RSA key given (`--rsa-key`) is not the server certificate's key (a TLS_RSA_*
+    /// session left encrypted); kept through compaction, reported once per session.
+    pub rsa_key_mismatch: bool,
     /// Protocol damage seen (first per layer, with counts), kept through compaction.
     pub damage: Vec<Damage>,
     /// The `rdp` summary, computed before the events were dropped.
@@ -661,6 +667,7 @@ impl Session {
             tcp_session: None,
             segment_sizes: PerDir::default(),
             compacted: false,
+            rsa_key_mismatch: false,
             damage: Vec::new(),
             rdp_summary: None,
             tls_summary: None,

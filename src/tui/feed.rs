@@ -4,6 +4,7 @@
 use super::app::{App, Progress};
 use crate::capture;
 use crate::pipeline::{Analyzer, Options};
+use crate::proto::keylog::KeyLog;
 use crate::timeline::Session;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,15 +66,26 @@ impl Feed {
         )
     }
 
-    /// Start reading and analysing `path` on a background thread.
+    /// Start reading and analysing `path` on a background thread, decrypting TLS with the
+    /// capture's own pcapng Decryption Secrets Blocks if it has any.
     pub fn file(path: PathBuf) -> Feed {
+        let keys = crate::pipeline::keys_for(&path, None);
+        Self::file_with_keys(path, keys)
+    }
+
+    /// Start reading and analysing `path` on a background thread, decrypting TLS with `keys`
+    /// (see [`crate::pipeline::keys_for`]: a key log, an RSA key and the capture's secrets).
+    pub fn file_with_keys(path: PathBuf, keys: Option<Arc<KeyLog>>) -> Feed {
         let (tx, rx) = mpsc::channel();
         let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let counter = Arc::new(AtomicU64::new(0));
         let progress = Some((counter.clone(), total));
         let out = tx.clone();
         std::thread::spawn(move || {
-            let mut analyzer = Analyzer::new(Options::default());
+            let mut analyzer = Analyzer::new(Options {
+                keys,
+                ..Options::default()
+            });
             let mut last = Instant::now();
             let res = capture::read_file(&path, Some(counter), &mut |f| {
                 analyzer.frame(f);
@@ -83,11 +95,21 @@ impl Feed {
                 }
             });
             let msg = match res {
-                Ok(summary) => Update::Finished {
-                    sessions: analyzer.finish().sessions,
-                    frames: summary.frames,
-                    warnings: summary.warnings,
-                },
+                Ok(summary) => {
+                    let sessions = analyzer.finish().sessions;
+                    let mut warnings = summary.warnings;
+                    warnings.extend(sessions.iter().filter(|s| s.rsa_key_mismatch).map(|s| {
+                        format!(
+                            "the RSA key does not match the server certificate of session {}",
+                            s.id
+                        )
+                    }));
+                    Update::Finished {
+                        sessions,
+                        frames: summary.frames,
+                        warnings,
+                    }
+                }
                 Err(e) => Update::Failed(e.to_string()),
             };
             let _ = out.send(msg);

@@ -150,15 +150,22 @@ fn start_export(app: &mut App, feed: &Feed, source: &Source) {
     });
 }
 
-/// `rdpscope tui FILE`: open the UI at once and analyse the file in the background.
+/// `rdpscope tui FILE`: open the UI at once and analyse the file in the background (TLS
+/// decrypted with the capture's own pcapng secrets, if any).
 pub fn run_file(path: &Path) -> ExitCode {
+    run_file_with_keys(path, None)
+}
+
+/// `rdpscope tui [--keylog FILE] [--rsa-key FILE] FILE`: as [`run_file`], decrypting TLS with
+/// `keylog` (which may carry an RSA key) merged with the capture's own secrets.
+pub fn run_file_with_keys(path: &Path, keylog: Option<&crate::proto::keylog::KeyLog>) -> ExitCode {
     // Fail fast, before the screen switches, on a file that cannot be a capture at all.
     if let Err(e) = looks_like_capture(path) {
         eprintln!("rdpscope: {}: {e}", path.display());
         return ExitCode::from(3);
     }
     let title = path.display().to_string();
-    let feed = Feed::file(path.to_path_buf());
+    let feed = Feed::file_with_keys(path.to_path_buf(), crate::pipeline::keys_for(path, keylog));
     let app = App::new(title, false);
     match run(
         app,
