@@ -19,7 +19,7 @@ pub fn run(s: &Session, f: &Facts<'_>) -> Verdict {
     if s.transport == crate::decode::Transport::Udp {
         return udp_transport(s);
     }
-    let rules: [Rule; 16] = [
+    let rules: [Rule; 15] = [
         icmp_unreachable,
         port_closed,
         no_answer,
@@ -35,7 +35,6 @@ pub fn run(s: &Session, f: &Facts<'_>) -> Verdict {
         capture_loss,
         server_unresponsive,
         loss_burst,
-        negotiation_abandoned,
     ];
     for rule in rules {
         if let Some(mut v) = rule(s, f) {
@@ -308,12 +307,17 @@ fn is_cert_alert(d: AlertDescription) -> bool {
 
 fn tls_alert(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     let done = f.tls_done();
+    // A plaintext alert during the handshake (a fatal one may share the frame that completes it),
+    // other than the polite closes.
     let alert = f.alerts.iter().find(|a| match a.plain {
         Some((level, d)) => {
-            (level == AlertLevel::Fatal || done.is_none_or(|x| a.frame < x))
-                && d != AlertDescription::CloseNotify
-                && d != AlertDescription::UserCanceled
-                && done.is_none_or(|x| a.frame <= x)
+            let in_handshake =
+                done.is_none_or(|x| a.frame < x || (a.frame == x && level == AlertLevel::Fatal));
+            in_handshake
+                && !matches!(
+                    d,
+                    AlertDescription::CloseNotify | AlertDescription::UserCanceled
+                )
         }
         None => false,
     })?;
@@ -358,12 +362,7 @@ fn tls_alert(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     {
         let n = f
             .client_hello
-            .map(|(_, ch)| {
-                ch.cipher_suites
-                    .iter()
-                    .filter(|c| !tls::is_grease(**c))
-                    .count()
-            })
+            .map(|(_, ch)| ch.ciphers().count())
             .unwrap_or(0);
         (
             Cause::TlsCipherMismatch,
@@ -407,14 +406,8 @@ fn tls_alert(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
 
 /// The TLS versions a ClientHello accepts: supported_versions, or legacy_version and below.
 fn offered_versions(ch: &tls::ClientHello) -> Vec<u16> {
-    let sv: Vec<u16> = ch
-        .supported_versions
-        .iter()
-        .copied()
-        .filter(|v| !tls::is_grease(*v))
-        .collect();
-    if !sv.is_empty() {
-        return sv;
+    if ch.supported_versions.iter().any(|v| !tls::is_grease(*v)) {
+        return ch.offered_versions();
     }
     (0x0300..=ch.legacy_version.min(0x0303)).collect()
 }
@@ -444,7 +437,7 @@ fn cert_reasons(s: &Session, f: &Facts<'_>) -> Option<String> {
     if !leaf.matches_name(&target) {
         reasons.push(format!(
             "its names ({}) do not match {}",
-            cert_names(leaf),
+            leaf.names().join(", "),
             target
         ));
     }
@@ -455,14 +448,6 @@ fn cert_reasons(s: &Session, f: &Facts<'_>) -> Option<String> {
         ));
     }
     Some(reasons.join("; "))
-}
-
-fn cert_names(c: &tls::CertInfo) -> String {
-    let mut names: Vec<String> = c.common_names.clone();
-    names.extend(c.san_dns.iter().cloned());
-    names.extend(c.san_ip.iter().map(|i| i.to_string()));
-    names.dedup();
-    names.join(", ")
 }
 
 fn certificate_rejected(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
@@ -1083,11 +1068,6 @@ fn capture_loss(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         ),
         0.6,
     ))
-}
-
-/// The client asked for RDP and the connection ended before the server even confirmed.
-fn negotiation_abandoned(_s: &Session, _f: &Facts<'_>) -> Option<Verdict> {
-    None
 }
 
 /// An RDP-UDP flow is a side channel of a TCP session (MS-RDPEUDP): its failure degrades the

@@ -72,6 +72,30 @@ impl ClientHello {
             .max()
             .unwrap_or(self.legacy_version)
     }
+
+    /// The cipher suites offered, GREASE values left out.
+    pub fn ciphers(&self) -> impl Iterator<Item = u16> + '_ {
+        self.cipher_suites
+            .iter()
+            .copied()
+            .filter(|c| !is_grease(*c))
+    }
+
+    /// The versions offered: the supported_versions extension without GREASE, or the legacy
+    /// version alone when the extension is absent.
+    pub fn offered_versions(&self) -> Vec<u16> {
+        let v: Vec<u16> = self
+            .supported_versions
+            .iter()
+            .copied()
+            .filter(|v| !is_grease(*v))
+            .collect();
+        if v.is_empty() {
+            vec![self.legacy_version]
+        } else {
+            v
+        }
+    }
 }
 
 /// One thing seen on a TLS stream, in stream order. The caller knows the direction, frame and

@@ -75,6 +75,15 @@ pub struct CertInfo {
 }
 
 impl CertInfo {
+    /// The names it is valid for: common names, DNS SANs, IP SANs (adjacent repeats removed).
+    pub fn names(&self) -> Vec<String> {
+        let mut n = self.common_names.clone();
+        n.extend(self.san_dns.iter().cloned());
+        n.extend(self.san_ip.iter().map(|i| i.to_string()));
+        n.dedup();
+        n
+    }
+
     /// Parses one DER certificate. Trailing bytes after the certificate are ignored.
     pub fn from_der(der: &[u8]) -> Result<CertInfo, ProtoError> {
         let (_, cert) = X509Certificate::from_der(der).map_err(|e| {

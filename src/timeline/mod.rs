@@ -403,10 +403,7 @@ fn tls_label(t: &TlsEvent) -> String {
         TlsEvent::ClientHello(ch) => format!(
             "TLS ClientHello (up to {}, {} ciphers{})",
             tls::version_name(ch.max_version()),
-            ch.cipher_suites
-                .iter()
-                .filter(|c| !tls::is_grease(**c))
-                .count(),
+            ch.ciphers().count(),
             ch.sni
                 .as_deref()
                 .map(|s| format!(", SNI {s}"))

@@ -174,21 +174,12 @@ impl TlsSummary {
             match &**ev {
                 TlsEvent::ClientHello(ch) => {
                     t.server_name = ch.sni.clone();
-                    let mut versions: Vec<u16> = ch
-                        .supported_versions
-                        .iter()
-                        .copied()
-                        .filter(|v| !tls::is_grease(*v))
+                    t.offered_versions = ch
+                        .offered_versions()
+                        .into_iter()
+                        .map(tls::version_name)
                         .collect();
-                    if versions.is_empty() {
-                        versions.push(ch.legacy_version);
-                    }
-                    t.offered_versions = versions.into_iter().map(tls::version_name).collect();
-                    t.offered_ciphers = ch
-                        .cipher_suites
-                        .iter()
-                        .filter(|c| !tls::is_grease(**c))
-                        .count();
+                    t.offered_ciphers = ch.ciphers().count();
                 }
                 TlsEvent::ServerHello {
                     version,
@@ -210,13 +201,7 @@ impl TlsSummary {
                             not_after: Timestamp::from_parts(c.not_after, 0),
                             self_signed: c.self_signed,
                             expired_at_capture: c.validity_at(now) != tls::Validity::Valid,
-                            names: {
-                                let mut n = c.common_names.clone();
-                                n.extend(c.san_dns.iter().cloned());
-                                n.extend(c.san_ip.iter().map(|i| i.to_string()));
-                                n.dedup();
-                                n
-                            },
+                            names: c.names(),
                         })
                         .collect();
                 }

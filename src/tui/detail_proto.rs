@@ -111,15 +111,11 @@ pub fn lines(kind: &EventKind, s: &Session) -> Option<Vec<Line<'static>>> {
 fn tls_lines(t: &TlsEvent, s: &Session, out: &mut Vec<Line<'static>>) {
     match t {
         TlsEvent::ClientHello(ch) => {
-            let versions: Vec<String> = if ch.supported_versions.is_empty() {
-                vec![tls::version_name(ch.legacy_version)]
-            } else {
-                ch.supported_versions
-                    .iter()
-                    .filter(|v| !tls::is_grease(**v))
-                    .map(|v| tls::version_name(*v))
-                    .collect()
-            };
+            let versions: Vec<String> = ch
+                .offered_versions()
+                .into_iter()
+                .map(tls::version_name)
+                .collect();
             out.push(kv("versions", versions.join(", ")));
             if let Some(sni) = &ch.sni {
                 out.push(kv("SNI", sni.clone()));
@@ -139,20 +135,17 @@ fn tls_lines(t: &TlsEvent, s: &Session, out: &mut Vec<Line<'static>>) {
                 "ciphers",
                 format!(
                     "{} offered{}",
-                    ch.cipher_suites
-                        .iter()
-                        .filter(|c| !tls::is_grease(**c))
-                        .count(),
+                    ch.ciphers().count(),
                     chosen
                         .map(|c| format!("; server chose {}", tls::cipher_name(c)))
                         .unwrap_or_else(|| "; the server chose none".into())
                 ),
             ));
-            for c in ch.cipher_suites.iter().filter(|c| !tls::is_grease(**c)) {
-                let mark = if Some(*c) == chosen { "▶ " } else { "  " };
+            for c in ch.ciphers() {
+                let mark = if Some(c) == chosen { "▶ " } else { "  " };
                 out.push(Line::from(format!(
                     "              {mark}{}",
-                    tls::cipher_name(*c)
+                    tls::cipher_name(c)
                 )));
             }
         }
@@ -206,10 +199,7 @@ fn cert_lines(i: usize, c: &CertInfo, s: &Session, out: &mut Vec<Line<'static>>)
         tls::Validity::Expired => out.push(warn("   at capture: EXPIRED")),
         tls::Validity::NotYetValid => out.push(warn("   at capture: NOT YET VALID")),
     }
-    let mut names = c.common_names.clone();
-    names.extend(c.san_dns.iter().cloned());
-    names.extend(c.san_ip.iter().map(|x| x.to_string()));
-    out.push(kv("names", names.join(", ")));
+    out.push(kv("names", c.names().join(", ")));
     out.push(kv(
         "key",
         format!(
