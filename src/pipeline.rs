@@ -443,11 +443,7 @@ impl Ctx<'_> {
         }
         if self.table.get_mut(&key, f.ts.0).is_none() {
             let (client, server) = flow::orient(Transport::Tcp, src, dst, pure_syn, syn && ackf);
-            let dir = if src == client {
-                Direction::ClientToServer
-            } else {
-                Direction::ServerToClient
-            };
+            let dir = Direction::from_client(src == client);
             let orientation = ZeekOrientation::from_first_packet(
                 dir,
                 TcpFlags::from_bits(tcp.flags),
@@ -462,11 +458,7 @@ impl Ctx<'_> {
         let Some(c) = self.table.get_mut(&key, f.ts.0) else {
             return;
         };
-        let dir = if src == c.session.client {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
+        let dir = Direction::from_client(src == c.session.client);
         on_tcp(c, f, dir, ip, &tcp);
     }
 
@@ -482,11 +474,7 @@ impl Ctx<'_> {
         let Some(c) = self.table.get_mut(&key, f.ts.0) else {
             return;
         };
-        let dir = if src == c.session.client {
-            Direction::ClientToServer
-        } else {
-            Direction::ServerToClient
-        };
+        let dir = Direction::from_client(src == c.session.client);
         c.session.count(f.number, f.ts, dir, payload.len() as u64);
         if let TransportState::Udp(u) = &mut c.transport {
             u.on_datagram(src == c.session.client, payload.len());

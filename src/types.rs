@@ -81,6 +81,15 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The direction of a packet sent by the client (`true`) or by the server (`false`).
+    pub fn from_client(from_client: bool) -> Self {
+        if from_client {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        }
+    }
+
     /// The other direction.
     pub fn reverse(self) -> Self {
         match self {

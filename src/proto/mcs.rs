@@ -92,10 +92,7 @@ impl McsResult {
 
     /// The T.125 name (`rt-successful`, ...), or `unknown (0x..)`.
     pub fn name(self) -> String {
-        Self::NAMES
-            .get(usize::from(self.0))
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| format!("unknown ({:#x})", self.0))
+        enumerated_name(&Self::NAMES, self.0)
     }
 }
 
@@ -103,6 +100,14 @@ impl fmt::Display for McsResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.name())
     }
+}
+
+/// The name of a T.125 ENUMERATED value from its table, or `unknown (0x..)`.
+fn enumerated_name(names: &[&str], v: u8) -> String {
+    names
+        .get(usize::from(v))
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| format!("unknown ({v:#x})"))
 }
 
 /// T.125 Reason of Disconnect Provider Ultimatum (§7 Reason ::= ENUMERATED, MS-RDPBCGR 2.2.2.3).
@@ -120,10 +125,7 @@ impl DisconnectReason {
 
     /// The T.125 name (`rn-user-requested`, ...), or `unknown (0x..)`.
     pub fn name(self) -> String {
-        Self::NAMES
-            .get(usize::from(self.0))
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| format!("unknown ({:#x})", self.0))
+        enumerated_name(&Self::NAMES, self.0)
     }
 }
 
