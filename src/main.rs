@@ -175,6 +175,44 @@ fn analyse(
     Ok(FileReport::new(path.display().to_string(), read, analysis))
 }
 
+/// Where one file's JSON line goes while it is read: straight to stdout when it is the only
+/// file, else a spool (memory, then a temporary file) copied out in input order at the end.
+enum JsonOut {
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    Spool(tempfile::SpooledTempFile),
+}
+
+impl Write for JsonOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            JsonOut::Stdout(w) => w.write(buf),
+            JsonOut::Spool(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            JsonOut::Stdout(w) => w.flush(),
+            JsonOut::Spool(w) => w.flush(),
+        }
+    }
+}
+
+/// A file analysed: what to print for it.
+enum Done {
+    Text(FileReport),
+    Json(report::stream::Written<JsonOut>),
+}
+
+impl Done {
+    fn warnings(&self) -> (&str, &[String], u64) {
+        match self {
+            Done::Text(r) => (&r.file, &r.warnings, r.problems),
+            Done::Json(w) => ("", &w.warnings, w.problems),
+        }
+    }
+}
+
 fn run_report(
     inputs: &[PathBuf],
     json: bool,
@@ -199,7 +237,8 @@ fn run_report(
         1
     };
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<FileReport, OpenError>>> =
+    let single = files.len() == 1;
+    let mut results: Vec<Option<Result<Done, OpenError>>> =
         (0..files.len()).map(|_| None).collect();
     let slots = std::sync::Mutex::new(&mut results);
     std::thread::scope(|scope| {
@@ -214,7 +253,26 @@ fn run_report(
                         compact: !timeline,
                         keys: pipeline::keys_for(path, keylog),
                     };
-                    let r = analyse(path, options, &progress.bytes, threads);
+                    let r = if json {
+                        let out = if single {
+                            JsonOut::Stdout(std::io::BufWriter::with_capacity(
+                                1 << 16,
+                                std::io::stdout(),
+                            ))
+                        } else {
+                            JsonOut::Spool(tempfile::spooled_tempfile(4 << 20))
+                        };
+                        report::stream::analyse_to_json(
+                            path,
+                            options,
+                            Some(progress.bytes.clone()),
+                            threads,
+                            out,
+                        )
+                        .map(Done::Json)
+                    } else {
+                        analyse(path, options, &progress.bytes, threads).map(Done::Text)
+                    };
                     if let Ok(mut s) = slots.lock() {
                         if let Some(slot) = s.get_mut(i) {
                             *slot = Some(r);
@@ -231,24 +289,34 @@ fn run_report(
     let mut out = stdout.lock();
     for ((path, from_dir), r) in files.iter().zip(results) {
         match r {
-            Some(Ok(rep)) => {
-                for w in &rep.warnings {
+            Some(Ok(done)) => {
+                let (_, warnings, problems) = done.warnings();
+                for w in warnings {
                     eprintln!("rdpscope: {w}");
                 }
-                if rep.warnings.len() > 1 || rep.problems > rep.warnings.len() as u64 {
-                    let n = rep.problems.max(rep.warnings.len() as u64);
+                if warnings.len() > 1 || problems > warnings.len() as u64 {
+                    let n = problems.max(warnings.len() as u64);
                     eprintln!(
                         "rdpscope: {}: {n} problem{} in all, {} kind{} listed above",
-                        rep.file,
+                        path.display(),
                         if n == 1 { "" } else { "s" },
-                        rep.warnings.len(),
-                        if rep.warnings.len() == 1 { "" } else { "s" }
+                        warnings.len(),
+                        if warnings.len() == 1 { "" } else { "s" }
                     );
                 }
-                if json {
-                    let _ = writeln!(out, "{}", report::json::file_line(&rep));
-                } else {
-                    reports.push(rep);
+                match done {
+                    Done::Text(rep) => reports.push(rep),
+                    Done::Json(w) => {
+                        if let JsonOut::Spool(mut spool) = w.out {
+                            use std::io::Seek;
+                            let copied = spool
+                                .seek(std::io::SeekFrom::Start(0))
+                                .and_then(|_| std::io::copy(&mut spool, &mut out));
+                            if let Err(e) = copied {
+                                eprintln!("rdpscope: {}: {e}", path.display());
+                            }
+                        }
+                    }
                 }
             }
             Some(Err(OpenError::NotACapture(why))) if *from_dir => {

@@ -2,10 +2,11 @@
 //! (decode → flow → proto → timeline); each stage's logic lives in its own module.
 //! [`parallel`] runs the same analysis sharded over several cores.
 
+pub mod order;
 pub mod parallel;
 pub mod shard;
 
-pub use parallel::{analyze_file_parallel, threads_from_env};
+pub use parallel::{analyze_file_into, analyze_file_parallel, threads_from_env};
 
 use crate::capture::{self, Frame, OpenError, ReadSummary};
 use crate::decode::{Decoded, Decoder, IpMeta, TcpView, Transport};
@@ -15,14 +16,15 @@ use crate::flow::tcp::{AnalysisFlags, TcpConn};
 use crate::flow::zeek::{self, ZeekOrientation, ZeekUdp};
 use crate::flow::{self, FlowKey, Table};
 use crate::proto::dissector::{At, Dissector};
-use crate::timeline::store::{Limits, SessionStore};
+use crate::timeline::store::Limits;
 use crate::timeline::{EventKind, Session, TcpNote};
-use crate::types::{Direction, PerDir, Timestamp};
+use crate::types::{Direction, FrameNo, PerDir, Timestamp};
+use order::{Collect, Ordered, Sessions};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 
 /// What to analyse.
 #[derive(Debug, Clone, Default)]
@@ -37,12 +39,16 @@ pub struct Options {
     pub keys: Option<Arc<crate::proto::keylog::KeyLog>>,
 }
 
-/// Bound on connections in the table at once (a SYN flood must not grow memory without limit).
-const MAX_CONNECTIONS: usize = 16_384;
+/// Bound on connections in the table at once (a SYN flood must not grow memory without limit):
+/// at about 3 KB a half-open connection, a million-flow flood stays under 64 MB in all. Past it
+/// the least recently seen are finished early (counted and reported).
+const MAX_CONNECTIONS: usize = 12_288;
 /// UDP flows idle this long (capture time) are finished.
 const UDP_IDLE_NS: i64 = 120_000_000_000;
 /// Closed TCP connections idle this long are finished (late ACKs/RSTs still attach before).
 const CLOSED_IDLE_NS: i64 = 10_000_000_000;
+/// Connections idle this long give back their spare buffers ([`Conn::hibernate`]).
+const HIBERNATE_NS: i64 = 10_000_000_000;
 /// Any connection idle this long is finished.
 const IDLE_NS: i64 = 3_600_000_000_000;
 /// How often (in frames) the table is swept.
@@ -73,6 +79,21 @@ struct Conn {
     saw_synack: bool,
     /// Whether the connection looks like RDP (port 3389 or an X.224 connection request).
     rdp: bool,
+    /// Idle: its spare buffers were given back (until its next packet).
+    hibernated: bool,
+}
+
+impl Conn {
+    /// Give back what an idle connection does not need to go on: spare buffer capacity,
+    /// capture-duplicate history, the reassembly's recent bytes. Nothing it has seen is lost.
+    fn hibernate(&mut self) {
+        if let TransportState::Tcp(t) = &mut self.transport {
+            t.hibernate();
+        }
+        self.dissector.hibernate();
+        self.session.events.shrink_to_fit();
+        self.hibernated = true;
+    }
 }
 
 /// Counts of what could not be analysed, reported as warnings.
@@ -92,12 +113,37 @@ pub struct Skipped {
     pub limits: Limits,
 }
 
+/// Where an analyzer's finished sessions go: an ordered output ([`order`]), possibly shared
+/// with other analyzers (flow-sharded workers), of which this analyzer is `source`.
+pub type Output = Arc<Mutex<dyn Sessions>>;
+
+/// The output's lock, whatever another thread did while holding it (a worker that panicked is
+/// re-raised when it is joined).
+fn lock(out: &Mutex<dyn Sessions>) -> std::sync::MutexGuard<'_, dyn Sessions + 'static> {
+    out.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An output that keeps the sessions in memory ([`Collect`]), for [`Analysis::sessions`].
+pub fn collecting(options: &Options) -> Output {
+    Arc::new(Mutex::new(Ordered::new(
+        Collect::default(),
+        options.compact,
+    )))
+}
+
 /// Streaming analysis of one capture.
 pub struct Analyzer {
     options: Options,
     decoder: Decoder,
-    table: Table<Conn>,
-    done: SessionStore,
+    /// Connections boxed: a table sized for thousands keeps only pointers in its empty slots.
+    table: Table<Box<Conn>>,
+    out: Output,
+    /// This analyzer's number among those feeding `out`.
+    source: usize,
+    /// `out` is this analyzer's own: [`Analyzer::finish`] returns its sessions.
+    owns_out: bool,
+    limits: Limits,
     next_id: u64,
     frames: u64,
     skipped: Skipped,
@@ -116,13 +162,25 @@ pub struct Analysis {
 }
 
 impl Analyzer {
-    /// A fresh analyzer.
+    /// A fresh analyzer keeping its sessions in memory (returned by [`Analyzer::finish`]).
     pub fn new(options: Options) -> Self {
+        let out = collecting(&options);
+        let mut a = Self::with_output(options, out, 0);
+        a.owns_out = true;
+        a
+    }
+
+    /// A fresh analyzer sending its finished sessions to `out` as source number `source`
+    /// (see [`order::Sessions::sources`]); [`Analyzer::finish`] then returns no sessions.
+    pub fn with_output(options: Options, out: Output, source: usize) -> Self {
         Analyzer {
             options,
             decoder: Decoder::new(),
             table: Table::new(MAX_CONNECTIONS),
-            done: SessionStore::default(),
+            out,
+            source,
+            owns_out: false,
+            limits: Limits::default(),
             next_id: 1,
             frames: 0,
             skipped: Skipped::default(),
@@ -134,13 +192,15 @@ impl Analyzer {
     pub fn frame(&mut self, f: &Frame<'_>) {
         self.frames += 1;
         if self.frames % SWEEP_EVERY == 0 {
-            self.sweep(f.ts);
+            self.sweep(f.ts, f.number);
         }
         // Split borrows: the decoder borrows itself mutably for the decoded view.
         let Analyzer {
             decoder,
             table,
-            done,
+            out,
+            source,
+            limits,
             next_id,
             skipped,
             warned_links,
@@ -150,9 +210,13 @@ impl Analyzer {
         let decoded = decoder.decode(f.link, f.data, f.ts);
         let mut ctx = Ctx {
             table,
-            done,
+            done: Done {
+                opts: options,
+                limits,
+                out,
+                source: *source,
+            },
             next_id,
-            options: &*options,
         };
         match decoded {
             Decoded::Tcp(ip, tcp) => ctx.tcp(f, ip, tcp),
@@ -181,24 +245,42 @@ impl Analyzer {
         }
     }
 
-    fn sweep(&mut self, now: Timestamp) {
+    /// Finish the connections idle too long, then tell the output which first frames can no
+    /// longer come from this analyzer: none below its oldest open connection's, nor below
+    /// `next`, the frame about to be read.
+    fn sweep(&mut self, now: Timestamp, next: FrameNo) {
         let now = now.0;
         let Analyzer {
             table,
-            done,
             options,
+            limits,
+            out,
+            source,
             ..
         } = self;
-        let opts: &Options = options;
+        let mut done = Done {
+            opts: options,
+            limits,
+            out,
+            source: *source,
+        };
         table.sweep(
-            |seen, c: &Conn| {
+            |seen, c| {
                 let idle = now.saturating_sub(seen);
                 idle > IDLE_NS
                     || (c.closed && idle > CLOSED_IDLE_NS)
                     || (c.session.transport == Transport::Udp && idle > UDP_IDLE_NS)
             },
-            &mut |c| finish(c, opts, done, false),
+            &mut |c| done.finish(c, false),
         );
+        let mut mark = next;
+        self.table.for_each_mut(&mut |seen, c| {
+            mark = mark.min(c.session.first_frame);
+            if !c.hibernated && now.saturating_sub(seen) > HIBERNATE_NS {
+                c.hibernate();
+            }
+        });
+        lock(&self.out).mark(self.source, mark);
     }
 
     /// For sharded analysis ([`parallel`]): set the count of frames fed so far across all
@@ -207,9 +289,16 @@ impl Analyzer {
         self.frames = fed;
     }
 
-    /// For sharded analysis: a sweep another worker's frame triggered in the single-threaded run.
-    pub(crate) fn sweep_at(&mut self, now: Timestamp) {
-        self.sweep(now);
+    /// For sharded analysis over `n` workers: this one's share of the connection-table bound,
+    /// so that all of them together hold no more than one analyzer.
+    pub(crate) fn share_table(&mut self, n: usize) {
+        self.table = Table::new((MAX_CONNECTIONS / n.max(1)).max(1024));
+    }
+
+    /// For sharded analysis: a sweep another worker's frame (`at`) triggered in the
+    /// single-threaded run.
+    pub(crate) fn sweep_at(&mut self, now: Timestamp, at: FrameNo) {
+        self.sweep(now, at);
     }
 
     /// Frames fed so far.
@@ -221,8 +310,8 @@ impl Analyzer {
     /// that show a capture while it is being read. Open ones have `open_at_end` set.
     pub fn snapshot(&self) -> Vec<Session> {
         let all = self.options.all;
-        let mut out: Vec<Session> = self.done.sessions().to_vec();
-        self.table.for_each(&mut |c: &Conn| {
+        let mut out: Vec<Session> = lock(&self.out).snapshot();
+        self.table.for_each(&mut |c| {
             if all || c.rdp {
                 let mut s = c.session.clone();
                 s.open_at_end = !c.closed;
@@ -234,15 +323,37 @@ impl Analyzer {
     }
 
     /// Finish: every connection still open is closed as "open at end of capture".
+    /// With an output of its own ([`Analyzer::new`]) the sessions are returned; with a shared
+    /// one ([`Analyzer::with_output`]) they went there, and this analyzer is marked done.
     pub fn finish(mut self) -> Analysis {
-        let opts = self.options.clone();
-        let Analyzer { table, done, .. } = &mut self;
-        table.drain(&mut |c| finish(c, &opts, done, true));
+        let Analyzer {
+            table,
+            options,
+            limits,
+            out,
+            source,
+            ..
+        } = &mut self;
+        let mut done = Done {
+            opts: options,
+            limits,
+            out,
+            source: *source,
+        };
+        table.drain(&mut |c| done.finish(c, true));
         self.skipped.evicted = self.table.evicted_full;
         self.skipped.frags_evicted = self.decoder.frags_evicted;
-        let (mut sessions, limits) = std::mem::take(&mut self.done).into_parts();
-        self.skipped.limits = limits;
-        finalize(&mut sessions);
+        let mut out = lock(&self.out);
+        out.mark(self.source, FrameNo::MAX);
+        let sessions = if self.owns_out {
+            let (sessions, kept) = out.take();
+            self.limits.merge(&kept);
+            sessions
+        } else {
+            Vec::new()
+        };
+        drop(out);
+        self.skipped.limits = std::mem::take(&mut self.limits);
         Analysis {
             sessions,
             frames: self.frames,
@@ -251,53 +362,26 @@ impl Analyzer {
     }
 }
 
-/// Order finished sessions by first frame, number them from 1 and tie them to each other. Every
-/// step across sessions belongs here: the sharded analysis ([`parallel`]) runs it again on the
-/// merged sessions of its workers.
-pub(crate) fn finalize(sessions: &mut [Session]) {
-    sessions.sort_by_key(|s| (s.first_frame, s.id));
-    for (i, s) in sessions.iter_mut().enumerate() {
-        s.id = i as u64 + 1;
-    }
-    link_udp_to_tcp(sessions);
+/// Where an analyzer's connections go when they end.
+struct Done<'a> {
+    opts: &'a Options,
+    limits: &'a mut Limits,
+    out: &'a Mutex<dyn Sessions>,
+    source: usize,
 }
 
-/// Tie each RDP-UDP flow to the TCP session between the same client and server that was open
-/// when it started (MS-RDPBCGR 1.3.1.1: the UDP transport is set up from an established TCP
-/// connection).
-fn link_udp_to_tcp(sessions: &mut [Session]) {
-    let tcp: Vec<(
-        u64,
-        std::net::IpAddr,
-        std::net::IpAddr,
-        Timestamp,
-        Timestamp,
-    )> = sessions
-        .iter()
-        .filter(|s| s.transport == Transport::Tcp)
-        .map(|s| (s.id, s.client.ip(), s.server.ip(), s.start, s.end))
-        .collect();
-    for s in sessions
-        .iter_mut()
-        .filter(|s| s.transport == Transport::Udp)
-    {
-        s.tcp_session = tcp
-            .iter()
-            .rev()
-            .find(|(_, c, sv, start, end)| {
-                *c == s.client.ip() && *sv == s.server.ip() && *start <= s.start && s.start <= *end
-            })
-            .or_else(|| {
-                tcp.iter()
-                    .find(|(_, c, sv, _, _)| *c == s.client.ip() && *sv == s.server.ip())
-            })
-            .map(|(id, ..)| *id);
+impl Done<'_> {
+    fn finish(&mut self, c: Box<Conn>, at_end: bool) {
+        if let Some(s) = finish(*c, self.opts, self.limits, at_end) {
+            lock(self.out).finished(self.source, s);
+        }
     }
 }
 
-fn finish(mut c: Conn, opts: &Options, done: &mut SessionStore, at_end: bool) {
+/// A connection's session, finished (and compacted if asked), or `None` when it is not reported.
+fn finish(mut c: Conn, opts: &Options, done: &mut Limits, at_end: bool) -> Option<Session> {
     if !(opts.all || c.rdp || c.dissector.saw_rdp) {
-        return;
+        return None;
     }
     match &mut c.transport {
         TransportState::Tcp(tcp) => {
@@ -310,9 +394,9 @@ fn finish(mut c: Conn, opts: &Options, done: &mut SessionStore, at_end: bool) {
             for dir in [Direction::ClientToServer, Direction::ServerToClient] {
                 let stats = tcp.reassembly(dir);
                 inconsistent |= stats.inconsistent_bytes > 0;
-                done.limits.reassembly(&stats);
+                done.reassembly(&stats);
             }
-            done.limits.inconsistent_sessions += u64::from(inconsistent);
+            done.inconsistent_sessions += u64::from(inconsistent);
             c.session.tcp = Some(tcp.summary());
             c.session.history = tcp.zeek().history().to_string();
             c.session.conn_state = tcp.zeek().conn_state().to_string();
@@ -327,18 +411,23 @@ fn finish(mut c: Conn, opts: &Options, done: &mut SessionStore, at_end: bool) {
         if c.session.transport == Transport::Tcp {
             compact(&mut c.session);
         } else {
-            // RDP-UDP flows keep their few handshake events (see `compact`), not their chart.
+            // RDP-UDP flows keep their few handshake events until they are linked to their TCP
+            // session ([`order`]), not their chart.
             c.session.throughput = crate::timeline::Throughput::default();
             c.session.events.shrink_to_fit();
         }
     }
-    done.push(c.session);
+    if c.session.events_dropped > 0 {
+        done.events_dropped += c.session.events_dropped;
+        done.sessions_capped += 1;
+    }
+    Some(c.session)
 }
 
-/// Diagnose a finished TCP session now and keep only what a report needs (see
-/// [`Options::compact`]). RDP-UDP flows keep their few events: their verdict names the TCP
-/// session they belong to, known only once all sessions are numbered.
-fn compact(s: &mut Session) {
+/// Diagnose a finished session now and keep only what a report needs (see
+/// [`Options::compact`]). RDP-UDP flows are compacted only once linked ([`order`]): their
+/// verdict names the TCP session they belong to.
+pub(crate) fn compact(s: &mut Session) {
     s.damage = crate::timeline::Damage::of(s);
     s.rdp_summary = crate::timeline::RdpSummary::of(s).map(Box::new);
     s.tls_summary = crate::timeline::TlsSummary::of(s).map(Box::new);
@@ -379,10 +468,9 @@ impl StreamSink for Sink<'_> {
 }
 
 struct Ctx<'t> {
-    table: &'t mut Table<Conn>,
-    done: &'t mut SessionStore,
+    table: &'t mut Table<Box<Conn>>,
+    done: Done<'t>,
     next_id: &'t mut u64,
-    options: &'t Options,
 }
 
 impl Ctx<'_> {
@@ -392,19 +480,19 @@ impl Ctx<'_> {
         client: SocketAddr,
         server: SocketAddr,
         f: &Frame<'_>,
-    ) -> Conn {
+    ) -> Box<Conn> {
         let id = *self.next_id;
         *self.next_id += 1;
         let kind = match transport {
             TransportState::Tcp(_) => Transport::Tcp,
             TransportState::Udp(_) => Transport::Udp,
         };
-        Conn {
+        Box::new(Conn {
             session: Session::new(id, kind, client, server, f.number, f.ts),
             transport,
             dissector: {
                 let mut d = Dissector::new();
-                d.set_keys(self.options.keys.clone());
+                d.set_keys(self.done.opts.keys.clone());
                 d
             },
             fin: [false; 2],
@@ -414,14 +502,14 @@ impl Ctx<'_> {
             established: false,
             saw_synack: false,
             rdp: client.port() == flow::RDP_PORT || server.port() == flow::RDP_PORT,
-        }
+            hibernated: false,
+        })
     }
 
-    fn insert(&mut self, key: FlowKey, f: &Frame<'_>, conn: Conn) {
-        let opts = self.options;
-        let done = &mut *self.done;
+    fn insert(&mut self, key: FlowKey, f: &Frame<'_>, conn: Box<Conn>) {
+        let done = &mut self.done;
         self.table
-            .insert(key, f.ts.0, conn, &mut |c| finish(c, opts, done, false));
+            .insert(key, f.ts.0, conn, &mut |c| done.finish(c, false));
     }
 
     fn tcp(&mut self, f: &Frame<'_>, ip: IpMeta, tcp: TcpView<'_>) {
@@ -438,7 +526,7 @@ impl Ctx<'_> {
         };
         if restart {
             if let Some(old) = self.table.remove(&key) {
-                finish(old, self.options, self.done, false);
+                self.done.finish(old, false);
             }
         }
         if self.table.get_mut(&key, f.ts.0).is_none() {
@@ -458,6 +546,7 @@ impl Ctx<'_> {
         let Some(c) = self.table.get_mut(&key, f.ts.0) else {
             return;
         };
+        c.hibernated = false;
         let dir = Direction::from_client(src == c.session.client);
         on_tcp(c, f, dir, ip, &tcp);
     }
@@ -474,6 +563,7 @@ impl Ctx<'_> {
         let Some(c) = self.table.get_mut(&key, f.ts.0) else {
             return;
         };
+        c.hibernated = false;
         let dir = Direction::from_client(src == c.session.client);
         c.session.count(f.number, f.ts, dir, payload.len() as u64);
         if let TransportState::Udp(u) = &mut c.transport {
@@ -670,7 +760,7 @@ pub fn keys_for(
     keys.has_secrets().then(|| Arc::new(keys))
 }
 
-/// Analyse a whole file.
+/// Analyse a whole file, keeping its sessions in memory.
 pub fn analyze_file(
     path: &Path,
     options: Options,

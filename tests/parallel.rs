@@ -1,5 +1,7 @@
-//! The sharded (multi-core) analysis gives exactly the single-threaded JSON: on every corpus
-//! capture and on a generated RDP-heavy capture that crosses several table sweeps.
+//! The sharded (multi-core) analysis gives exactly the single-threaded JSON, and the JSON
+//! written while the capture is read (what `report --json` prints) is exactly the one built
+//! from the whole analysis in memory: on every corpus capture and on a generated RDP-heavy
+//! capture that crosses several table sweeps.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -27,18 +29,48 @@ fn json_with(path: &Path, all: bool, threads: usize) -> String {
         threads,
     )
     .unwrap();
-    json::file_line(&FileReport::new("x".into(), read, analysis))
+    json::file_line(&FileReport::new(path.display().to_string(), read, analysis))
+}
+
+/// What `report --json` prints: the line written as the sessions leave the analysis.
+fn streamed(path: &Path, all: bool, threads: usize) -> String {
+    let w = rdpscope::report::stream::analyse_to_json(
+        path,
+        Options {
+            all,
+            ..Default::default()
+        },
+        None,
+        threads,
+        Vec::new(),
+    )
+    .unwrap();
+    assert!(w.write_error.is_none());
+    let mut line = String::from_utf8(w.out).unwrap();
+    assert_eq!(line.pop(), Some('\n'), "one line per file");
+    assert!(!line.contains('\n'));
+    line
 }
 
 fn assert_same(path: &Path, alls: &[bool], workers: &[usize]) -> usize {
     let mut sessions = 0;
     for &all in alls {
         let one = json_with(path, all, 1);
+        assert!(
+            streamed(path, all, 1) == one,
+            "{} (all={all}): the streamed JSON differs from the in-memory one",
+            path.display()
+        );
         for &threads in workers {
             let many = json_with(path, all, threads);
             assert!(
                 one == many,
                 "{} (all={all}, {threads} workers) differs from the single-threaded run",
+                path.display()
+            );
+            assert!(
+                streamed(path, all, threads) == one,
+                "{} (all={all}, {threads} workers): the streamed JSON differs",
                 path.display()
             );
         }

@@ -15,12 +15,12 @@
 //! batches are recycled through a return channel, so steady state allocates nothing per packet.
 //!
 //! The result equals the single-threaded run's except where a per-analyzer bound is reached
-//! (more than 200 000 connections open at once, or thousands of IP fragments pending): each
-//! worker then applies the bound to its own share. An ICMP error carried in IP fragments is keyed
+//! (more than 12,288 connections open at once, or thousands of IP fragments pending): each
+//! worker then applies its share of the bound to its own connections. An ICMP error carried in IP fragments is keyed
 //! by its outer addresses, not by the packet it quotes.
 
 use super::shard;
-use super::{Analysis, Analyzer, Options, SWEEP_EVERY, Skipped};
+use super::{Analysis, Analyzer, Options, Output, SWEEP_EVERY, Skipped};
 use crate::capture::{self, Frame, LinkType, OpenError, ReadSummary};
 use crate::types::{FrameNo, Timestamp};
 use std::path::Path;
@@ -52,18 +52,39 @@ pub fn threads_from_env() -> usize {
     }
 }
 
-/// Analyse a whole file with `threads` workers (1 or 0: [`super::analyze_file`] on this
-/// thread). The result is the single-threaded one.
+/// Analyse a whole file with `threads` workers (1 or 0: on this thread), keeping the sessions
+/// in memory. The result is the single-threaded one.
 pub fn analyze_file_parallel(
     path: &Path,
     options: Options,
     progress: Option<Arc<AtomicU64>>,
     threads: usize,
 ) -> Result<(ReadSummary, Analysis), OpenError> {
+    let out = super::collecting(&options);
+    let (read, mut analysis) = analyze_file_into(path, options, progress, threads, out.clone())?;
+    let (sessions, kept) = super::lock(&out).take();
+    analysis.sessions = sessions;
+    analysis.skipped.limits.merge(&kept);
+    Ok((read, analysis))
+}
+
+/// Analyse a whole file with `threads` workers, sending the sessions to `out` in order of
+/// first frame as they can be (see [`super::order`]); the [`Analysis`] returned holds no
+/// sessions, only the counts. `out` is told the number of sources here.
+pub fn analyze_file_into(
+    path: &Path,
+    options: Options,
+    progress: Option<Arc<AtomicU64>>,
+    threads: usize,
+    out: Output,
+) -> Result<(ReadSummary, Analysis), OpenError> {
     if threads <= 1 {
-        return super::analyze_file(path, options, progress);
+        super::lock(&out).sources(1);
+        let mut analyzer = Analyzer::with_output(options, out, 0);
+        let summary = capture::read_file(path, progress, &mut |f| analyzer.frame(f))?;
+        return Ok((summary, analyzer.finish()));
     }
-    run(threads, options, |on_frame| {
+    run(threads, options, out, |on_frame| {
         capture::read_file(path, progress, on_frame)
     })
 }
@@ -85,8 +106,8 @@ struct Slot {
 struct Batch {
     data: Vec<u8>,
     slots: Vec<Slot>,
-    /// Sweep points: (before slot index, capture time).
-    sweeps: Vec<(usize, Timestamp)>,
+    /// Sweep points: (before slot index, capture time, the frame that triggered it).
+    sweeps: Vec<(usize, Timestamp, FrameNo)>,
 }
 
 impl Batch {
@@ -110,13 +131,20 @@ impl Batch {
 }
 
 /// Feed a worker's batches to its analyzer until the reader hangs up.
-fn work(options: Options, rx: Receiver<Batch>, back: SyncSender<Batch>) -> Analysis {
-    let mut a = Analyzer::new(options);
+fn work(
+    options: Options,
+    out: Output,
+    (source, sources): (usize, usize),
+    rx: Receiver<Batch>,
+    back: SyncSender<Batch>,
+) -> Analysis {
+    let mut a = Analyzer::with_output(options, out, source);
+    a.share_table(sources);
     for mut batch in rx {
         let mut sweeps = batch.sweeps.iter().peekable();
         for (i, s) in batch.slots.iter().enumerate() {
-            while let Some((_, ts)) = sweeps.next_if(|(at, _)| *at <= i) {
-                a.sweep_at(*ts);
+            while let Some((_, ts, at)) = sweeps.next_if(|(at, _, _)| *at <= i) {
+                a.sweep_at(*ts, *at);
             }
             a.sync_frames(s.fed_before);
             a.frame(&Frame {
@@ -127,8 +155,8 @@ fn work(options: Options, rx: Receiver<Batch>, back: SyncSender<Batch>) -> Analy
                 orig_len: s.orig_len,
             });
         }
-        for (_, ts) in sweeps {
-            a.sweep_at(*ts);
+        for (_, ts, at) in sweeps {
+            a.sweep_at(*ts, *at);
         }
         batch.clear();
         // The reader may already be gone (it keeps no count of returns): nothing to do then.
@@ -141,9 +169,11 @@ fn work(options: Options, rx: Receiver<Batch>, back: SyncSender<Batch>) -> Analy
 fn run(
     threads: usize,
     options: Options,
+    out: Output,
     read: impl FnOnce(&mut dyn FnMut(&Frame<'_>)) -> Result<ReadSummary, OpenError>,
 ) -> Result<(ReadSummary, Analysis), OpenError> {
     let n = threads.clamp(1, MAX_THREADS);
+    super::lock(&out).sources(n);
     let pool_size = n * BATCHES_PER_WORKER;
     let (back_tx, pool) = sync_channel::<Batch>(pool_size);
     for _ in 0..pool_size.saturating_sub(n) {
@@ -152,12 +182,13 @@ fn run(
     std::thread::scope(|scope| {
         let mut txs: Vec<SyncSender<Batch>> = Vec::with_capacity(n);
         let mut handles = Vec::with_capacity(n);
-        for _ in 0..n {
+        for k in 0..n {
             let (tx, rx) = sync_channel::<Batch>(1);
             let back = back_tx.clone();
             txs.push(tx);
             let options = options.clone();
-            handles.push(scope.spawn(move || work(options, rx, back)));
+            let out = out.clone();
+            handles.push(scope.spawn(move || work(options, out, (k, n), rx, back)));
         }
         drop(back_tx);
         let mut current: Vec<Batch> = (0..n).map(|_| Batch::new()).collect();
@@ -175,7 +206,7 @@ fn run(
             if fed % SWEEP_EVERY == 0 {
                 // The single analyzer sweeps before this frame: so does every worker.
                 for b in current.iter_mut() {
-                    b.sweeps.push((b.slots.len(), f.ts));
+                    b.sweeps.push((b.slots.len(), f.ts, f.number));
                 }
             }
             let k = shard::flow_hash(f.link, f.data)
@@ -219,14 +250,11 @@ fn run(
     })
 }
 
-/// Merge the workers' analyses into the one a single analyzer would have produced: the sessions
-/// are finalised again as a whole (order of first frame: a frame goes to one worker, so first
-/// frames never tie across workers; numbering; links between sessions, e.g. RDP-UDP to TCP).
+/// Merge the workers' counts into those a single analyzer would have produced (their sessions
+/// went to the shared output, which orders, numbers and links them).
 fn merge(parts: Vec<Analysis>, frames: u64) -> Analysis {
-    let mut sessions = Vec::with_capacity(parts.iter().map(|p| p.sessions.len()).sum());
     let mut skipped = Skipped::default();
     for p in parts {
-        sessions.extend(p.sessions);
         let s = p.skipped;
         for (link, count) in s.unknown_links {
             match skipped.unknown_links.iter_mut().find(|(l, _)| *l == link) {
@@ -243,9 +271,8 @@ fn merge(parts: Vec<Analysis>, frames: u64) -> Analysis {
         skipped.frags_evicted += s.frags_evicted;
         skipped.limits.merge(&s.limits);
     }
-    super::finalize(&mut sessions);
     Analysis {
-        sessions,
+        sessions: Vec::new(),
         frames,
         skipped,
     }
@@ -297,21 +324,23 @@ mod tests {
     }
 
     fn sharded(frames: &[Frame<'_>], n: usize) -> Analysis {
-        run(
-            n,
-            Options {
-                all: true,
-                ..Default::default()
-            },
-            |on_frame| {
-                for f in frames {
-                    on_frame(f);
-                }
-                Ok(ReadSummary::default())
-            },
-        )
+        let options = Options {
+            all: true,
+            ..Default::default()
+        };
+        let out = crate::pipeline::collecting(&options);
+        let mut a = run(n, options, out.clone(), |on_frame| {
+            for f in frames {
+                on_frame(f);
+            }
+            Ok(ReadSummary::default())
+        })
         .unwrap()
-        .1
+        .1;
+        let (sessions, kept) = out.lock().unwrap().take();
+        a.sessions = sessions;
+        a.skipped.limits.merge(&kept);
+        a
     }
 
     #[test]
@@ -384,21 +413,9 @@ mod tests {
     }
 
     #[test]
-    fn merge_orders_by_first_frame_and_keeps_the_earliest_malformed() {
-        use crate::decode::Transport;
-        use crate::timeline::Session;
-        let s = |first: u64| {
-            Session::new(
-                99,
-                Transport::Tcp,
-                "10.0.0.1:5000".parse().unwrap(),
-                "10.0.0.2:3389".parse().unwrap(),
-                first,
-                Timestamp(0),
-            )
-        };
+    fn merge_sums_the_counts_and_keeps_the_earliest_malformed() {
         let a = Analysis {
-            sessions: vec![s(1), s(7)],
+            sessions: Vec::new(),
             frames: 0,
             skipped: Skipped {
                 malformed: 2,
@@ -409,7 +426,7 @@ mod tests {
             },
         };
         let b = Analysis {
-            sessions: vec![s(4)],
+            sessions: Vec::new(),
             frames: 0,
             skipped: Skipped {
                 malformed: 1,
@@ -420,8 +437,6 @@ mod tests {
             },
         };
         let m = merge(vec![a, b], 10);
-        let firsts: Vec<(u64, u64)> = m.sessions.iter().map(|s| (s.id, s.first_frame)).collect();
-        assert_eq!(firsts, vec![(1, 1), (2, 4), (3, 7)]);
         assert_eq!(m.frames, 10);
         assert_eq!(m.skipped.malformed, 3);
         assert_eq!(m.skipped.first_malformed, Some((5, "early")));

@@ -55,13 +55,15 @@ struct SessionJson<'a> {
     verdict: &'a Verdict,
 }
 
+/// The file object. `sessions` comes before the counts and warnings, which are known only at
+/// the end of the file: [`super::stream`] writes the same bytes while the file is read.
 #[derive(Serialize)]
 struct FileJson<'a> {
     file: &'a str,
+    sessions: Vec<SessionJson<'a>>,
     format: Option<crate::capture::Format>,
     frames: u64,
     warnings: &'a [String],
-    sessions: Vec<SessionJson<'a>>,
 }
 
 fn session_json<'a>(s: &'a Session, v: &'a Verdict) -> SessionJson<'a> {
@@ -100,14 +102,41 @@ pub fn session_line(s: &Session, v: &Verdict) -> String {
         .unwrap_or_else(|e| format!("{{\"id\":{},\"error\":{:?}}}", s.id, e.to_string()))
 }
 
+/// The SESSION object of one session, appended to `out`.
+pub fn write_session(out: &mut Vec<u8>, s: &Session, v: &Verdict) -> serde_json::Result<()> {
+    serde_json::to_writer(out, &session_json(s, v))
+}
+
+/// What comes after the sessions of a file's line: `],"format":..,"frames":..,"warnings":[..]}`
+/// (without the newline).
+pub fn file_trailer(
+    format: Option<crate::capture::Format>,
+    frames: u64,
+    warnings: &[String],
+) -> String {
+    format!(
+        "],\"format\":{},\"frames\":{frames},\"warnings\":{}}}",
+        serde_json::to_string(&format).unwrap_or_else(|_| "null".into()),
+        serde_json::to_string(warnings).unwrap_or_else(|_| "[]".into())
+    )
+}
+
+/// What comes before the sessions of a file's line: `{"file":..,"sessions":[`.
+pub fn file_header(file: &str) -> String {
+    format!(
+        "{{\"file\":{},\"sessions\":[",
+        serde_json::to_string(file).unwrap_or_else(|_| "\"\"".into())
+    )
+}
+
 /// The JSON line for one file (without the trailing newline).
 pub fn file_line(r: &FileReport) -> String {
     let j = FileJson {
         file: &r.file,
+        sessions: r.sessions.iter().map(|(s, v)| session_json(s, v)).collect(),
         format: r.read.format,
         frames: r.read.frames,
         warnings: &r.warnings,
-        sessions: r.sessions.iter().map(|(s, v)| session_json(s, v)).collect(),
     };
     serde_json::to_string(&j)
         .unwrap_or_else(|e| format!("{{\"file\":{:?},\"error\":{:?}}}", r.file, e.to_string()))

@@ -4,6 +4,7 @@
 pub mod json;
 mod limits;
 pub mod progress;
+pub mod stream;
 pub mod text;
 
 use crate::capture::ReadSummary;
@@ -30,60 +31,11 @@ pub struct FileReport {
 impl FileReport {
     /// Diagnose every session of an analysis and collect the warnings.
     pub fn new(file: String, read: ReadSummary, analysis: Analysis) -> Self {
-        let mut problems = read.warnings.len() as u64;
-        let mut warnings: Vec<String> = read
-            .warnings
-            .iter()
-            .map(|w| format!("{file}: {w}"))
-            .collect();
-        for (link, n) in &analysis.skipped.unknown_links {
-            problems += n;
-            warnings.push(format!(
-                "{file}: {n} frames of unsupported link type {link} skipped"
-            ));
-        }
-        problems += analysis.skipped.malformed + analysis.skipped.evicted;
-        if let Some((frame, why)) = analysis.skipped.first_malformed {
-            warnings.push(format!(
-                "{file}: frame {frame}: {why} ({} undecodable frames in all)",
-                analysis.skipped.malformed
-            ));
-        }
-        if analysis.skipped.evicted > 0 {
-            warnings.push(format!(
-                "{file}: {} connections finished early because more than the connection-table limit were open at once",
-                analysis.skipped.evicted
-            ));
-        }
-        // Protocol damage: one line per layer, naming the first frame, with a count.
-        let mut malformed: Vec<(crate::proto::Layer, u64, String, usize)> = Vec::new();
+        let mut notes = SessionNotes::default();
         for s in &analysis.sessions {
-            for d in crate::timeline::Damage::of(s) {
-                match malformed.iter_mut().find(|m| m.0 == d.layer) {
-                    Some(m) => m.3 += d.count,
-                    None => malformed.push((d.layer, d.frame, d.what, d.count)),
-                }
-            }
+            notes.add(s);
         }
-        problems += limits::warnings(&file, &analysis.skipped, &mut warnings);
-        for s in analysis.sessions.iter().filter(|s| s.rsa_key_mismatch) {
-            problems += 1;
-            warnings.push(format!(
-                "{file}: the RSA key does not match the server certificate of session {}",
-                s.id
-            ));
-        }
-        for (layer, frame, what, n) in malformed {
-            problems += n as u64;
-            let more = if n > 1 {
-                format!(" ({n} malformed {layer} streams in all)")
-            } else {
-                String::new()
-            };
-            warnings.push(format!(
-                "{file}: frame {frame}: {layer}: {what}, rest of that stream skipped{more}"
-            ));
-        }
+        let (warnings, problems) = file_warnings(&file, &read, &analysis.skipped, &notes);
         let sessions = analysis
             .sessions
             .into_iter()
@@ -100,4 +52,90 @@ impl FileReport {
             problems,
         }
     }
+}
+
+/// What the sessions of a file add to its warnings (protocol damage, an RSA key that does not
+/// fit), gathered session by session in report order.
+#[derive(Debug, Default, Clone)]
+pub struct SessionNotes {
+    /// Per layer: first frame, what was wrong there, malformed streams in all.
+    malformed: Vec<(crate::proto::Layer, u64, String, usize)>,
+    /// Sessions whose server certificate does not match the RSA key given.
+    rsa_mismatch: Vec<u64>,
+}
+
+impl SessionNotes {
+    /// Account one session (in report order).
+    pub fn add(&mut self, s: &Session) {
+        self.add_parts(s.id, &crate::timeline::Damage::of(s), s.rsa_key_mismatch);
+    }
+
+    /// Account a session by its parts: its id, its damage and whether the RSA key misfits.
+    pub fn add_parts(&mut self, id: u64, damage: &[crate::timeline::Damage], rsa_mismatch: bool) {
+        for d in damage {
+            match self.malformed.iter_mut().find(|m| m.0 == d.layer) {
+                Some(m) => m.3 += d.count,
+                None => self
+                    .malformed
+                    .push((d.layer, d.frame, d.what.clone(), d.count)),
+            }
+        }
+        if rsa_mismatch {
+            self.rsa_mismatch.push(id);
+        }
+    }
+}
+
+/// The warning lines of one file (one per kind, never one per packet) and how many damaged,
+/// skipped or capped items they stand for.
+pub fn file_warnings(
+    file: &str,
+    read: &ReadSummary,
+    skipped: &crate::pipeline::Skipped,
+    notes: &SessionNotes,
+) -> (Vec<String>, u64) {
+    let mut problems = read.warnings.len() as u64;
+    let mut warnings: Vec<String> = read
+        .warnings
+        .iter()
+        .map(|w| format!("{file}: {w}"))
+        .collect();
+    for (link, n) in &skipped.unknown_links {
+        problems += n;
+        warnings.push(format!(
+            "{file}: {n} frames of unsupported link type {link} skipped"
+        ));
+    }
+    problems += skipped.malformed + skipped.evicted;
+    if let Some((frame, why)) = skipped.first_malformed {
+        warnings.push(format!(
+            "{file}: frame {frame}: {why} ({} undecodable frames in all)",
+            skipped.malformed
+        ));
+    }
+    if skipped.evicted > 0 {
+        warnings.push(format!(
+            "{file}: {} connections finished early because more than the connection-table limit were open at once",
+            skipped.evicted
+        ));
+    }
+    problems += limits::warnings(file, skipped, &mut warnings);
+    for id in &notes.rsa_mismatch {
+        problems += 1;
+        warnings.push(format!(
+            "{file}: the RSA key does not match the server certificate of session {id}"
+        ));
+    }
+    for (layer, frame, what, n) in &notes.malformed {
+        problems += *n as u64;
+        let more = if *n > 1 {
+            format!(" ({n} malformed {layer} streams in all)")
+        } else {
+            String::new()
+        };
+        warnings.push(format!(
+            "{file}: frame {frame}: {layer}: {what}, rest of that stream skipped{more}"
+        ));
+    }
+    (warnings, problems)
 }

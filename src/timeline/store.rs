@@ -98,10 +98,6 @@ impl SessionStore {
 
     /// Keep a finished session (or count it, past the bound).
     pub fn push(&mut self, s: Session) {
-        if s.events_dropped > 0 {
-            self.limits.events_dropped += s.events_dropped;
-            self.limits.sessions_capped += 1;
-        }
         if self.sessions.len() >= self.cap && !self.saturated {
             self.compact();
         }
@@ -222,16 +218,5 @@ mod tests {
         assert_eq!(st.limits.first_dropped, Some(17));
         assert_eq!(st.limits.attempts_summarised, 1);
         assert_eq!(st.limits.first_summarised, Some(41));
-    }
-
-    #[test]
-    fn event_caps_are_counted() {
-        let mut st = SessionStore::new(4);
-        let mut s = session(1, 0);
-        s.events_dropped = 12;
-        st.push(s);
-        st.push(session(2, 0));
-        assert_eq!(st.limits.events_dropped, 12);
-        assert_eq!(st.limits.sessions_capped, 1);
     }
 }

@@ -1,0 +1,366 @@
+//! Finished sessions leave the analysis in order of their first frame, numbered from 1 and tied
+//! to each other (an RDP-UDP flow to its TCP session), as soon as no earlier session can still
+//! come: the report can then be written while the capture is read, in memory that does not grow
+//! with the file.
+//!
+//! Every analyzer feeding the [`Ordered`] queue (one, or one per flow-sharded worker) reports a
+//! *mark* from time to time: the smallest first frame among its connections still open, or the
+//! next frame it will read when none is. A session whose first frame is below every analyzer's
+//! mark can no longer be preceded by one still to come, so it is numbered and emitted. A
+//! session that has to wait (an earlier one is still open) waits in the compact form its
+//! [`Emit`] chose (the JSON report keeps its serialised object, spooled to disk past a budget).
+
+use crate::decode::Transport;
+use crate::timeline::Session;
+use crate::timeline::store::Limits;
+use crate::types::{FrameNo, Timestamp};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::IpAddr;
+
+/// Where ordered sessions go.
+pub trait Emit: Send {
+    /// What a TCP session waits as until its turn.
+    type Held: Send;
+    /// A finished TCP session that may have to wait for earlier ones. Its report must not depend
+    /// on other sessions (it does not: only RDP-UDP flows name another session).
+    fn hold(&mut self, s: Session) -> Self::Held;
+    /// A held session's turn came: it is session `id`.
+    fn emit_held(&mut self, id: u64, held: Self::Held);
+    /// A session kept whole until its turn (RDP-UDP flows), numbered and linked.
+    fn emit(&mut self, s: Session);
+    /// A copy of a waiting session, for frontends that show a capture while it is read.
+    fn peek(&self, held: &Self::Held) -> Option<Session>;
+    /// The sessions emitted and kept so far (frontends), and what was capped.
+    fn take(&mut self) -> (Vec<Session>, Limits);
+    /// Copies of the sessions emitted and kept so far.
+    fn emitted(&self) -> Vec<Session>;
+}
+
+/// The analyzers' side of an ordered output: object safe, shared as
+/// `Arc<Mutex<dyn Sessions>>` between flow-sharded workers.
+pub trait Sessions: Send {
+    /// `n` analyzers (sources `0..n`) will feed this output.
+    fn sources(&mut self, n: usize);
+    /// A finished session from analyzer `source`.
+    fn finished(&mut self, source: usize, s: Session);
+    /// Analyzer `source` will produce no session whose first frame is below `mark`
+    /// ([`FrameNo::MAX`]: it is done).
+    fn mark(&mut self, source: usize, mark: FrameNo);
+    /// Copies of every session finished so far (emitted or waiting), for live frontends.
+    fn snapshot(&self) -> Vec<Session>;
+    /// Once every source is done: the sessions kept (an [`Emit`] that keeps them) and the limits.
+    fn take(&mut self) -> (Vec<Session>, Limits);
+}
+
+/// Past this many client/server address pairs, TCP sessions of new pairs are no longer
+/// remembered for linking RDP-UDP flows (a scan of a million hosts must not grow memory).
+const MAX_LINK_PAIRS: usize = 65_536;
+/// TCP sessions remembered per address pair (besides the first).
+const LINK_RECENT: usize = 16;
+
+/// A TCP session's span, for tying RDP-UDP flows to it.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    id: u64,
+    start: Timestamp,
+    end: Timestamp,
+}
+
+/// The TCP sessions seen between one client and one server address.
+#[derive(Debug, Default)]
+struct PairSpans {
+    first: Option<Span>,
+    recent: VecDeque<Span>,
+}
+
+enum Pending<H> {
+    /// A TCP session in its held form, with what linking needs.
+    Tcp {
+        /// Client and server address, if the session carried payload (an RDP-UDP flow is set
+        /// up from a TCP connection that carried some; attempts are not remembered).
+        pair: Option<(IpAddr, IpAddr)>,
+        start: Timestamp,
+        end: Timestamp,
+        held: H,
+    },
+    /// A session kept whole (RDP-UDP: its verdict names its TCP session).
+    Whole(Box<Session>),
+}
+
+/// Sessions in first-frame order (see the module documentation).
+pub struct Ordered<E: Emit> {
+    emit: E,
+    /// Compact sessions kept whole (diagnose, drop events) once they are linked.
+    compact: bool,
+    pending: BTreeMap<(FrameNo, u64), Pending<E::Held>>,
+    marks: Vec<FrameNo>,
+    arrivals: u64,
+    next_id: u64,
+    pairs: HashMap<(IpAddr, IpAddr), PairSpans>,
+}
+
+impl<E: Emit> Ordered<E> {
+    /// An ordered output into `emit`, fed by one source until [`Sessions::sources`] says more.
+    pub fn new(emit: E, compact: bool) -> Self {
+        Ordered {
+            emit,
+            compact,
+            pending: BTreeMap::new(),
+            marks: vec![0],
+            arrivals: 0,
+            next_id: 1,
+            pairs: HashMap::new(),
+        }
+    }
+
+    /// The emitter.
+    pub fn emitter(&self) -> &E {
+        &self.emit
+    }
+
+    /// The emitter, to finish its output.
+    pub fn emitter_mut(&mut self) -> &mut E {
+        &mut self.emit
+    }
+
+    /// The emitter, once every session left.
+    pub fn into_emitter(self) -> E {
+        self.emit
+    }
+
+    /// Sessions waiting for an earlier one.
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn release(&mut self) {
+        let mark = self.marks.iter().copied().min().unwrap_or(FrameNo::MAX);
+        while let Some(entry) = self.pending.first_entry() {
+            if entry.key().0 >= mark && mark != FrameNo::MAX {
+                break;
+            }
+            let pending = entry.remove();
+            let id = self.next_id;
+            self.next_id += 1;
+            match pending {
+                Pending::Tcp {
+                    pair,
+                    start,
+                    end,
+                    held,
+                } => {
+                    if let Some(pair) = pair {
+                        self.remember(pair, Span { id, start, end });
+                    }
+                    self.emit.emit_held(id, held);
+                }
+                Pending::Whole(mut s) => {
+                    s.id = id;
+                    if s.transport == Transport::Udp {
+                        s.tcp_session = self.link(&s);
+                    }
+                    if self.compact {
+                        super::compact(&mut s);
+                    }
+                    self.emit.emit(*s);
+                }
+            }
+        }
+    }
+
+    fn remember(&mut self, pair: (IpAddr, IpAddr), span: Span) {
+        if self.pairs.len() >= MAX_LINK_PAIRS && !self.pairs.contains_key(&pair) {
+            return;
+        }
+        let p = self.pairs.entry(pair).or_default();
+        if p.first.is_none() {
+            p.first = Some(span);
+        }
+        if p.recent.len() >= LINK_RECENT {
+            p.recent.pop_front();
+        }
+        p.recent.push_back(span);
+    }
+
+    /// The TCP session an RDP-UDP flow belongs to (MS-RDPBCGR 1.3.1.1: the UDP transport is
+    /// set up from an established TCP connection between the same client and server): the
+    /// latest one that was open when the flow started, else the first one between the two.
+    /// Candidates began before the flow (they are emitted already) and carried payload.
+    fn link(&self, s: &Session) -> Option<u64> {
+        let p = self.pairs.get(&(s.client.ip(), s.server.ip()))?;
+        p.recent
+            .iter()
+            .rev()
+            .find(|t| t.start <= s.start && s.start <= t.end)
+            .or(p.first.as_ref())
+            .map(|t| t.id)
+    }
+}
+
+impl<E: Emit> Sessions for Ordered<E> {
+    fn sources(&mut self, n: usize) {
+        self.marks = vec![0; n.max(1)];
+    }
+
+    fn finished(&mut self, _source: usize, s: Session) {
+        self.arrivals += 1;
+        let key = (s.first_frame, self.arrivals);
+        let pending = match s.transport {
+            Transport::Tcp => Pending::Tcp {
+                pair: s
+                    .bytes
+                    .iter()
+                    .any(|b| *b > 0)
+                    .then(|| (s.client.ip(), s.server.ip())),
+                start: s.start,
+                end: s.end,
+                held: self.emit.hold(s),
+            },
+            Transport::Udp => Pending::Whole(Box::new(s)),
+        };
+        self.pending.insert(key, pending);
+        self.release();
+    }
+
+    fn mark(&mut self, source: usize, mark: FrameNo) {
+        if let Some(m) = self.marks.get_mut(source) {
+            *m = (*m).max(mark);
+        }
+        self.release();
+    }
+
+    fn snapshot(&self) -> Vec<Session> {
+        let mut out = self.emit.emitted();
+        out.extend(self.pending.values().filter_map(|p| match p {
+            Pending::Tcp { held, .. } => self.emit.peek(held),
+            Pending::Whole(s) => Some((**s).clone()),
+        }));
+        out
+    }
+
+    fn take(&mut self) -> (Vec<Session>, Limits) {
+        self.marks.iter_mut().for_each(|m| *m = FrameNo::MAX);
+        self.release();
+        self.emit.take()
+    }
+}
+
+/// The in-memory [`Emit`]: sessions kept (bounded by a [`SessionStore`]) for the text report,
+/// the TUI and tests.
+///
+/// [`SessionStore`]: crate::timeline::store::SessionStore
+#[derive(Default)]
+pub struct Collect {
+    store: crate::timeline::store::SessionStore,
+}
+
+impl Emit for Collect {
+    type Held = Session;
+
+    fn hold(&mut self, s: Session) -> Session {
+        s
+    }
+
+    fn emit_held(&mut self, id: u64, mut s: Session) {
+        s.id = id;
+        self.store.push(s);
+    }
+
+    fn emit(&mut self, s: Session) {
+        self.store.push(s);
+    }
+
+    fn peek(&self, held: &Session) -> Option<Session> {
+        Some(held.clone())
+    }
+
+    fn take(&mut self) -> (Vec<Session>, Limits) {
+        std::mem::take(&mut self.store).into_parts()
+    }
+
+    fn emitted(&self) -> Vec<Session> {
+        self.store.sessions().to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(first: u64, transport: Transport, client: &str, start: i64, end: i64) -> Session {
+        let mut s = Session::new(
+            0,
+            transport,
+            client.parse().unwrap(),
+            "10.0.0.2:3389".parse().unwrap(),
+            first,
+            Timestamp(start),
+        );
+        s.end = Timestamp(end);
+        s.bytes = [100, 2000];
+        s
+    }
+
+    fn ids(o: &mut Ordered<Collect>) -> Vec<(u64, FrameNo, Option<u64>)> {
+        o.take()
+            .0
+            .iter()
+            .map(|s| (s.id, s.first_frame, s.tcp_session))
+            .collect()
+    }
+
+    #[test]
+    fn sessions_wait_for_an_earlier_open_one_and_are_numbered_in_first_frame_order() {
+        let mut o = Ordered::new(Collect::default(), false);
+        o.sources(2);
+        o.finished(1, s(7, Transport::Tcp, "10.0.0.1:1000", 7, 9));
+        o.finished(0, s(3, Transport::Tcp, "10.0.0.1:1001", 3, 20));
+        // Source 1 may still finish a session that began at frame 5.
+        o.mark(0, 100);
+        o.mark(1, 5);
+        assert_eq!(o.waiting(), 1, "frame 3 emitted, frame 7 waits");
+        assert_eq!(o.emitter().store.len(), 1);
+        o.finished(1, s(5, Transport::Tcp, "10.0.0.1:1002", 5, 6));
+        o.mark(1, 50);
+        assert_eq!(o.waiting(), 0);
+        assert_eq!(ids(&mut o), vec![(1, 3, None), (2, 5, None), (3, 7, None)]);
+    }
+
+    #[test]
+    fn a_udp_flow_links_to_the_tcp_session_open_when_it_started() {
+        let mut o = Ordered::new(Collect::default(), false);
+        // A connection attempt without payload is never a flow's TCP session.
+        let mut attempt = s(1, Transport::Tcp, "10.0.0.1:999", 0, 100);
+        attempt.bytes = [0, 0];
+        o.finished(0, attempt);
+        o.finished(0, s(2, Transport::Tcp, "10.0.0.1:1000", 0, 50));
+        o.finished(0, s(3, Transport::Tcp, "10.0.0.1:1001", 10, 20));
+        o.finished(0, s(4, Transport::Udp, "10.0.0.1:2000", 30, 40));
+        // A different client: no TCP session of its own.
+        o.finished(0, s(5, Transport::Udp, "10.0.0.9:2000", 30, 40));
+        // Started after both TCP sessions ended: the first one between the pair.
+        o.finished(0, s(6, Transport::Udp, "10.0.0.1:2001", 60, 70));
+        assert_eq!(o.waiting(), 6, "nothing leaves before a mark");
+        assert_eq!(
+            ids(&mut o),
+            vec![
+                (1, 1, None),
+                (2, 2, None),
+                (3, 3, None),
+                (4, 4, Some(2)),
+                (5, 5, None),
+                (6, 6, Some(2))
+            ]
+        );
+    }
+
+    #[test]
+    fn marks_never_go_back() {
+        let mut o = Ordered::new(Collect::default(), false);
+        o.mark(0, 10);
+        o.mark(0, 4);
+        o.finished(0, s(12, Transport::Tcp, "10.0.0.1:1000", 0, 1));
+        o.finished(0, s(6, Transport::Tcp, "10.0.0.1:1001", 0, 1));
+        assert_eq!(o.waiting(), 1, "6 < 10 leaves at once, 12 waits");
+    }
+}
