@@ -119,6 +119,15 @@ pub struct Reassembler {
 }
 
 impl Reassembler {
+    /// The connection went idle: forget the last delivered bytes (as at a gap: a later
+    /// retransmission of them is then not compared) and give back spare capacity. Buffered
+    /// out-of-order blocks stay.
+    pub fn hibernate(&mut self) {
+        self.recent = VecDeque::new();
+        self.pending.shrink_to_fit();
+        self.scratch = Vec::new();
+    }
+
     /// A fresh reassembler for `dir`.
     pub fn new(dir: Direction) -> Self {
         Reassembler {

@@ -120,6 +120,13 @@ impl<V> Table<V> {
         }
     }
 
+    /// Visit every connection with the capture time it was last seen, mutably.
+    pub fn for_each_mut(&mut self, f: &mut dyn FnMut(i64, &mut V)) {
+        for (seen, v) in self.map.values_mut() {
+            f(*seen, v);
+        }
+    }
+
     /// Empty the table, handing every connection to `out`.
     pub fn drain(&mut self, out: &mut dyn FnMut(V)) {
         for (_, (_, v)) in self.map.drain() {

@@ -380,7 +380,7 @@ impl Default for WsFlow {
 }
 
 /// What identifies a packet for capture-duplicate detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Signature {
     ip_id: Option<u32>,
     seq: u32,
@@ -409,6 +409,13 @@ impl Signature {
             payload_digest: digest(seg.payload),
         }
     }
+
+    /// A fixed-seed 64-bit hash of every field: what the duplicate ring keeps (24 bytes an
+    /// entry instead of the whole signature).
+    fn fingerprint(&self) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::with_seed(0x0dd_d00b).hash_one(self)
+    }
 }
 
 /// A fixed-seed foldhash of the first and last 32 bytes and the length: enough to tell packets
@@ -430,7 +437,9 @@ pub struct TcpConn {
     ws: [WsFlow; 2],
     ts_mru_syn: Option<Timestamp>,
     initial_rtt: Option<f64>,
-    recent: [VecDeque<(Signature, FrameNo, Timestamp)>; 2],
+    /// Per direction, the last packets' [`Signature::fingerprint`]s (64-bit: a collision
+    /// within a few packets of one connection is not a practical concern).
+    recent: [VecDeque<(u64, FrameNo, Timestamp)>; 2],
     reasm: [Reassembler; 2],
     zeek: ZeekTcp,
     counters: [DirCounters; 2],
@@ -448,6 +457,15 @@ impl Default for TcpConn {
 }
 
 impl TcpConn {
+    /// The connection went idle (seconds, far beyond [`DUP_WINDOW_NS`]): drop the
+    /// capture-duplicate history, which can no longer match, and the reassembly's spare memory.
+    pub fn hibernate(&mut self) {
+        self.recent = Default::default();
+        for r in &mut self.reasm {
+            r.hibernate();
+        }
+    }
+
     /// A new connection; `zeek` says which side Zeek would call the originator.
     pub fn new(zeek: ZeekOrientation) -> Self {
         TcpConn {
@@ -566,9 +584,10 @@ impl TcpConn {
         let ring = self.recent.get_mut(seg.dir.idx())?;
         let sig = Signature::of(seg);
         let usable_id = matches!(sig.ip_id, Some(id) if id != 0);
+        let print = sig.fingerprint();
         let found = ring.iter().find_map(|(s, frame, ts)| {
             let dt = seg.ts.0.saturating_sub(ts.0);
-            let same = *s == sig;
+            let same = *s == print;
             let ok = if usable_id {
                 dt <= DUP_WINDOW_NS
             } else {
@@ -580,7 +599,7 @@ impl TcpConn {
             if ring.len() >= DUP_RING {
                 ring.pop_front();
             }
-            ring.push_back((sig, seg.frame, seg.ts));
+            ring.push_back((print, seg.frame, seg.ts));
         }
         found
     }

@@ -107,6 +107,19 @@ struct UdpState {
 }
 
 impl Dissector {
+    /// The connection went idle: give back buffer capacity beyond what is held (partial
+    /// PDUs stay), so that thousands of idle connections cost little.
+    pub fn hibernate(&mut self) {
+        for side in [&mut self.sides.client, &mut self.sides.server] {
+            side.pending.shrink_to_fit();
+        }
+        self.tls_events = Vec::new();
+        if let Some(t) = self.tls.as_mut() {
+            t.hibernate();
+        }
+        self.inner.hibernate();
+    }
+
     /// One UDP datagram of an RDP-UDP flow (MS-RDPEUDP 3.1.5.1: SYN, SYN+ACK, ACK; then data
     /// with ACK vectors, or MS-RDPEUDP2 packets once both sides announced version 3).
     pub fn datagram(&mut self, at: At, payload: &[u8], session: &mut Session) {

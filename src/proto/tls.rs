@@ -306,6 +306,16 @@ pub const MAX_PLAINTEXT: usize = 4 << 20;
 const MAX_UNDECRYPTABLE_REPORTS: u32 = 4;
 
 impl TlsSession {
+    /// The connection went idle: give back buffer capacity beyond what is held (a partial
+    /// record or handshake message stays).
+    pub fn hibernate(&mut self) {
+        for d in &mut self.dirs {
+            d.rec.shrink_to_fit();
+            d.hs.shrink_to_fit();
+        }
+        self.plain = Vec::new();
+    }
+
     /// A session at the start of both streams.
     pub fn new() -> Self {
         Self::default()

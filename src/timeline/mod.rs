@@ -683,6 +683,10 @@ impl Session {
             self.bulk_events += 1;
         }
         if self.events.len() < MAX_EVENTS {
+            if self.events.capacity() == 0 {
+                // Most connections of a flood or scan never get past one or two events.
+                self.events.reserve_exact(2);
+            }
             self.events.push(Event {
                 frame,
                 ts,

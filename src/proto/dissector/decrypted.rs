@@ -24,6 +24,14 @@ pub(super) struct Inner {
     rdp: PerDir<bool>,
 }
 
+impl Inner {
+    /// Give back buffer capacity beyond the partial PDUs held.
+    pub(super) fn hibernate(&mut self) {
+        self.pending.client.shrink_to_fit();
+        self.pending.server.shrink_to_fit();
+    }
+}
+
 impl Dissector {
     /// Decrypted application data of `at.dir`.
     pub(super) fn plaintext(&mut self, at: At, bytes: &[u8], session: &mut Session) {
