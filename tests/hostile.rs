@@ -995,3 +995,98 @@ fn syn_flood_is_summarised_past_the_session_bound_and_real_sessions_survive() {
     assert_eq!(summarised + rep.sessions.len() - 2, flood, "{w}");
     assert!(w.starts_with("adversarial.pcap: frame "), "{w}");
 }
+
+/// `report --json` writes sessions as the capture is read. A session open from the first frame
+/// to the last holds every later one back: 20,000 refused attempts wait behind it (megabytes of
+/// JSON, so the spool goes to disk), then leave in first-frame order, numbered; past the
+/// 10,000th listed session the remaining attempts are counted. The same sessions on 1 and 2
+/// workers (only the count of connections the table bound finished early may differ: each
+/// worker applies its share of the bound).
+#[test]
+fn streamed_json_keeps_order_behind_a_session_open_throughout_and_counts_a_flood() {
+    use etherparse::PacketBuilder;
+    let attempts = 20_000u32;
+    let mut frames: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut k = Conn::new(0, 1000, 5000);
+    k.negotiate();
+    for i in 0..attempts {
+        let src = [10, 9, (i >> 8) as u8, i as u8];
+        let sport = 1024 + (i % 50_000) as u16;
+        let t = 1_000 + u64::from(i) * 1_000;
+        if i % 500 == 0 {
+            // The RDP session stays busy: the table's least-recently-seen bound spares it.
+            k.t = t;
+            k.send(true, &[0x17; 40]);
+        }
+        let mut syn = Vec::new();
+        PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+            .ipv4(src, pcapgen::SERVER, 64)
+            .tcp(sport, 3389, i.wrapping_mul(7919), 1024)
+            .syn()
+            .write(&mut syn, &[])
+            .unwrap();
+        let mut rst = Vec::new();
+        PacketBuilder::ethernet2([2, 0, 0, 0, 0, 2], [2, 0, 0, 0, 0, 1])
+            .ipv4(pcapgen::SERVER, src, 64)
+            .tcp(3389, sport, 0, 0)
+            .rst()
+            .ack(i.wrapping_mul(7919).wrapping_add(1))
+            .write(&mut rst, &[])
+            .unwrap();
+        frames.push((t, syn));
+        frames.push((t + 100, rst));
+    }
+    k.t = 1_000 + u64::from(attempts) * 1_000 + 1_000_000;
+    for s in k.close() {
+        let mut f = pcapgen::frame(&s);
+        let at = if s.from_client { 34 } else { 36 };
+        f[at..at + 2].copy_from_slice(&40000u16.to_be_bytes());
+        frames.push((s.t_us, f));
+    }
+    frames.sort_by_key(|(t, _)| *t);
+    let path = std::env::temp_dir().join(format!("rdpscope-stream-{}.pcap", std::process::id()));
+    std::fs::write(&path, pcapgen::pcap(&frames)).unwrap();
+    let run = |threads: usize| {
+        let w =
+            report::stream::analyse_to_json(&path, Options::default(), None, threads, Vec::new())
+                .unwrap();
+        assert!(w.write_error.is_none());
+        let j: serde_json::Value =
+            serde_json::from_str(&String::from_utf8(w.out).unwrap()).unwrap();
+        (j, w.warnings)
+    };
+    let (j, warnings) = run(1);
+    let (j2, _) = run(2);
+    std::fs::remove_file(&path).unwrap();
+    assert!(j["sessions"] == j2["sessions"], "1 and 2 workers differ");
+    let sessions = j["sessions"].as_array().unwrap();
+    let max = rdpscope::timeline::store::MAX_SESSIONS;
+    assert_eq!(sessions.len(), max);
+    let mut last_first = 0;
+    for (i, s) in sessions.iter().enumerate() {
+        assert_eq!(s["id"].as_u64(), Some(i as u64 + 1));
+        let first = s["first_frame"].as_u64().unwrap();
+        assert!(first > last_first, "session {} out of order", i + 1);
+        last_first = first;
+    }
+    assert_eq!(sessions[0]["client"]["port"], 40000);
+    assert_eq!(
+        sessions[0]["last_frame"].as_u64(),
+        Some(frames.len() as u64)
+    );
+    assert_eq!(sessions[0]["bytes"]["client"].as_u64(), Some(42 + 40 * 40));
+    assert_eq!(sessions[0]["tcp"]["close"], "fin");
+    assert_eq!(sessions[1]["verdict"]["cause"], "port_closed");
+    let w = warnings
+        .iter()
+        .find(|w| w.contains("connection attempts without payload"))
+        .expect("the flood is counted");
+    // The open session and 9,999 attempts are listed; the other attempts counted.
+    let counted = attempts as usize - (max - 1);
+    assert!(
+        w.contains(&format!(": {counted} connection attempts")),
+        "{w}"
+    );
+    assert_eq!(j["warnings"].as_array().unwrap().len(), warnings.len());
+    assert_eq!(j["frames"].as_u64(), Some(frames.len() as u64));
+}
