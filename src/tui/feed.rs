@@ -87,11 +87,16 @@ impl Feed {
                 ..Options::default()
             });
             let mut last = Instant::now();
+            let mut every = SNAPSHOT_EVERY;
             let res = capture::read_file(&path, Some(counter), &mut |f| {
                 analyzer.frame(f);
-                if f.number % 1024 == 0 && last.elapsed() >= SNAPSHOT_EVERY {
-                    last = Instant::now();
+                if f.number % 1024 == 0 && last.elapsed() >= every {
+                    let t = Instant::now();
                     let _ = out.send(Update::Snapshot(analyzer.snapshot()));
+                    // A snapshot copies every session so far: on a big capture keep that under a
+                    // tenth of the reading time.
+                    every = SNAPSHOT_EVERY.max(t.elapsed() * 9);
+                    last = Instant::now();
                 }
             });
             let msg = match res {
