@@ -519,30 +519,31 @@ impl Ctx<'_> {
         let syn = tcp.flags & 0x02 != 0;
         let ackf = tcp.flags & 0x10 != 0;
         let pure_syn = syn && !ackf;
-        // A new SYN (different ISN) on a closed connection starts a new connection.
-        let restart = match self.table.get_mut(&key, f.ts.0) {
-            Some(c) => pure_syn && c.closed && c.syn_seq != Some(tcp.seq),
-            None => false,
-        };
-        if restart {
+        // The common case, a packet of a known connection: one table lookup.
+        if let Some(c) = self.table.get_mut(&key, f.ts.0) {
+            // A new SYN (different ISN) on a closed connection starts a new connection.
+            if !(pure_syn && c.closed && c.syn_seq != Some(tcp.seq)) {
+                c.hibernated = false;
+                let dir = Direction::from_client(src == c.session.client);
+                on_tcp(c, f, dir, ip, &tcp);
+                return;
+            }
             if let Some(old) = self.table.remove(&key) {
                 self.done.finish(old, false);
             }
         }
-        if self.table.get_mut(&key, f.ts.0).is_none() {
-            let (client, server) = flow::orient(Transport::Tcp, src, dst, pure_syn, syn && ackf);
-            let dir = Direction::from_client(src == client);
-            let orientation = ZeekOrientation::from_first_packet(
-                dir,
-                TcpFlags::from_bits(tcp.flags),
-                tcp.src_port,
-                tcp.dst_port,
-                zeek::likely_server_port,
-            );
-            let state = TransportState::Tcp(Box::new(TcpConn::new(orientation)));
-            let conn = self.new_conn(state, client, server, f);
-            self.insert(key, f, conn);
-        }
+        let (client, server) = flow::orient(Transport::Tcp, src, dst, pure_syn, syn && ackf);
+        let dir = Direction::from_client(src == client);
+        let orientation = ZeekOrientation::from_first_packet(
+            dir,
+            TcpFlags::from_bits(tcp.flags),
+            tcp.src_port,
+            tcp.dst_port,
+            zeek::likely_server_port,
+        );
+        let state = TransportState::Tcp(Box::new(TcpConn::new(orientation)));
+        let conn = self.new_conn(state, client, server, f);
+        self.insert(key, f, conn);
         let Some(c) = self.table.get_mut(&key, f.ts.0) else {
             return;
         };
@@ -555,27 +556,15 @@ impl Ctx<'_> {
         let src = SocketAddr::new(ip.src, sp);
         let dst = SocketAddr::new(ip.dst, dp);
         let key = FlowKey::new(Transport::Udp, src, dst);
-        if self.table.get_mut(&key, f.ts.0).is_none() {
-            let (client, server) = flow::orient(Transport::Udp, src, dst, false, false);
-            let conn = self.new_conn(TransportState::Udp(ZeekUdp::default()), client, server, f);
-            self.insert(key, f, conn);
-        }
-        let Some(c) = self.table.get_mut(&key, f.ts.0) else {
+        if let Some(c) = self.table.get_mut(&key, f.ts.0) {
+            on_udp(c, f, src, payload);
             return;
-        };
-        c.hibernated = false;
-        let dir = Direction::from_client(src == c.session.client);
-        c.session.count(f.number, f.ts, dir, payload.len() as u64);
-        if let TransportState::Udp(u) = &mut c.transport {
-            u.on_datagram(src == c.session.client, payload.len());
         }
-        if c.rdp && !payload.is_empty() {
-            let at = At {
-                dir,
-                frame: f.number,
-                ts: f.ts,
-            };
-            c.dissector.datagram(at, payload, &mut c.session);
+        let (client, server) = flow::orient(Transport::Udp, src, dst, false, false);
+        let conn = self.new_conn(TransportState::Udp(ZeekUdp::default()), client, server, f);
+        self.insert(key, f, conn);
+        if let Some(c) = self.table.get_mut(&key, f.ts.0) {
+            on_udp(c, f, src, payload);
         }
     }
 
@@ -604,6 +593,24 @@ impl Ctx<'_> {
                 },
             );
         }
+    }
+}
+
+/// One datagram of a known UDP flow.
+fn on_udp(c: &mut Conn, f: &Frame<'_>, src: SocketAddr, payload: &[u8]) {
+    c.hibernated = false;
+    let dir = Direction::from_client(src == c.session.client);
+    c.session.count(f.number, f.ts, dir, payload.len() as u64);
+    if let TransportState::Udp(u) = &mut c.transport {
+        u.on_datagram(src == c.session.client, payload.len());
+    }
+    if c.rdp && !payload.is_empty() {
+        let at = At {
+            dir,
+            frame: f.number,
+            ts: f.ts,
+        };
+        c.dissector.datagram(at, payload, &mut c.session);
     }
 }
 
