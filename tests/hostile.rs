@@ -445,6 +445,32 @@ fn analyse(bytes: &[u8]) -> Option<(capture::ReadSummary, Analysis)> {
     Some((read, a.finish()))
 }
 
+/// Every frame's number, time, lengths and bytes, the summary's frame count and warnings, or the
+/// error's text.
+type ReadTrace = (
+    Vec<(u64, i64, u32, Vec<u8>)>,
+    Result<(u64, Vec<String>), String>,
+);
+
+/// The file read the ordinary way and the shared-chunk way (the multi-threaded reader's) must
+/// agree on every frame and warning.
+fn shared_reading_agrees(path: &Path, ctx: &str) {
+    let mut plain = Vec::new();
+    let r1 = capture::read_file(path, None, &mut |f| {
+        plain.push((f.number, f.ts.0, f.orig_len, f.data.to_vec()))
+    });
+    let mut shared = Vec::new();
+    let r2 = capture::read_file_shared(path, None, &mut |f, _| {
+        shared.push((f.number, f.ts.0, f.orig_len, f.data.to_vec()))
+    });
+    let sum = |r: Result<capture::ReadSummary, capture::OpenError>| {
+        r.map(|s| (s.frames, s.warnings)).map_err(|e| e.to_string())
+    };
+    let (a, b): (ReadTrace, ReadTrace) = ((plain, sum(r1)), (shared, sum(r2)));
+    assert!(a.0 == b.0, "{ctx}: frames differ between the two readers");
+    assert_eq!(a.1, b.1, "{ctx}");
+}
+
 /// A session's identity and content, without its id (ids are renumbered per run).
 fn fingerprint(s: &Session) -> String {
     format!(
@@ -607,10 +633,13 @@ fn damaged_captures_never_panic_and_keep_what_came_before() {
                 "{ctx}: took {:?}",
                 t.elapsed()
             );
-            if n % BINARY_EVERY == 0 {
-                let stem = file.file_stem().unwrap().to_string_lossy();
-                let p = tmp.join(format!("{stem}-{n}.pcap"));
-                std::fs::write(&p, &m.bytes).unwrap();
+            let stem = file.file_stem().unwrap().to_string_lossy();
+            let p = tmp.join(format!("{stem}-{n}.pcap"));
+            std::fs::write(&p, &m.bytes).unwrap();
+            shared_reading_agrees(&p, &ctx);
+            if n % BINARY_EVERY != 0 {
+                std::fs::remove_file(&p).unwrap();
+            } else {
                 check_binary(&p, result.is_none());
                 std::fs::remove_file(&p).unwrap();
                 binary_runs += 1;

@@ -5,13 +5,17 @@
 //! Damage (a truncated record, a bogus length) stops reading at that frame with a warning; every
 //! frame before it has already been handed to the caller.
 
+mod chunked;
+
+pub use chunked::Chunk;
+
 use super::{Format, Frame, LinkType, OpenError, ReadSummary, Secrets};
 use crate::types::Timestamp;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +42,59 @@ pub fn read_file(
         progress,
     };
     read_reader(counted, on_frame)
+}
+
+/// [`read_file`], for a caller that keeps frames beyond the callback (e.g. hands them to other
+/// threads): `on_frame` also gets the [`Chunk`] the frame's bytes lie in, when they lie in one it
+/// may keep (a plain pcap file), so it need not copy them. Frames, warnings and summary are
+/// exactly [`read_file`]'s.
+pub fn read_file_shared(
+    path: &Path,
+    progress: Option<Arc<AtomicU64>>,
+    on_frame: &mut dyn FnMut(&Frame<'_>, Option<&Chunk>),
+) -> Result<ReadSummary, OpenError> {
+    let mut file = File::open(path).map_err(OpenError::Io)?;
+    let plain_pcap = is_plain_pcap(&mut file);
+    file.seek(SeekFrom::Start(0)).map_err(OpenError::Io)?;
+    let counted = Counting {
+        inner: file,
+        progress,
+    };
+    if !plain_pcap {
+        return read_reader(counted, &mut |f| on_frame(f, None));
+    }
+    let Some(reader) = chunked::ChunkedPcap::new(counted) else {
+        // The file changed since it was looked at: read it again the ordinary way.
+        return read_file(path, None, &mut |f| on_frame(f, None));
+    };
+    let current = reader.current();
+    let mut summary = ReadSummary {
+        format: Some(Format::Pcap),
+        ..ReadSummary::default()
+    };
+    drive(reader, Format::Pcap, &mut summary, &mut |f| {
+        on_frame(f, Some(&current.borrow()))
+    });
+    Ok(summary)
+}
+
+/// Whether the file starts with a valid, uncompressed legacy pcap header.
+fn is_plain_pcap(file: &mut File) -> bool {
+    let mut head = [0u8; 24];
+    let mut filled = 0;
+    while let Some(space) = head.get_mut(filled..).filter(|s| !s.is_empty()) {
+        match file.read(space) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    let magic = [head[0], head[1], head[2], head[3]];
+    detect(magic) == Some(Format::Pcap)
+        && head
+            .get(..filled)
+            .is_some_and(|h| pcap_parser::parse_pcap_header(h).is_ok())
 }
 
 /// Read a capture from any byte stream (a file, stdin, a decompressor).

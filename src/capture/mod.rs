@@ -10,7 +10,7 @@ pub mod privilege;
 pub mod secrets;
 pub mod writer;
 
-pub use file::{read_file, read_reader};
+pub use file::{Chunk, read_file, read_file_shared, read_reader};
 
 use crate::types::{FrameNo, Timestamp};
 use std::fmt;

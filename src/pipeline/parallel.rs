@@ -11,8 +11,10 @@
 //! frame order, so the output is the single-threaded one. The table's periodic sweep, which
 //! depends on the global frame count, is replayed in every worker at the same frames.
 //!
-//! Frames travel copied into batches: one byte buffer per batch plus a table of offsets, and
-//! batches are recycled through a return channel, so steady state allocates nothing per packet.
+//! Frames of a plain pcap file travel as offsets into the reader's chunk of the file, which the
+//! batch holds (shared, so not copied; the reader reuses a chunk once no batch holds it). Frames
+//! from other readers (pcapng, gzip) are copied into the batch's own buffer. Batches are recycled
+//! through a return channel, so steady state allocates nothing per packet.
 //!
 //! The result equals the single-threaded run's except where a per-analyzer bound is reached
 //! (more than 12,288 connections open at once, or thousands of IP fragments pending): each
@@ -21,7 +23,7 @@
 
 use super::shard;
 use super::{Analysis, Analyzer, Options, Output, SWEEP_EVERY, Skipped};
-use crate::capture::{self, Frame, LinkType, OpenError, ReadSummary};
+use crate::capture::{self, Chunk, Frame, LinkType, OpenError, ReadSummary};
 use crate::types::{FrameNo, Timestamp};
 use std::path::Path;
 use std::sync::Arc;
@@ -29,9 +31,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// A batch is handed on once its bytes reach this.
-const BATCH_BYTES: usize = 256 << 10;
+const BATCH_BYTES: usize = 1 << 20;
 /// Or once it holds this many frames.
-const BATCH_FRAMES: usize = 4_096;
+const BATCH_FRAMES: usize = 16_384;
 /// Batches in flight per worker (one filling, one queued, one being analysed, one spare).
 const BATCHES_PER_WORKER: usize = 4;
 /// Most workers: beyond this the single reader is the bottleneck.
@@ -85,7 +87,7 @@ pub fn analyze_file_into(
         return Ok((summary, analyzer.finish()));
     }
     run(threads, options, out, |on_frame| {
-        capture::read_file(path, progress, on_frame)
+        capture::read_file_shared(path, progress, on_frame)
     })
 }
 
@@ -102,9 +104,28 @@ struct Slot {
     fed_before: u64,
 }
 
+/// The bytes the slots of a batch point into: a shared chunk of the file, or copies.
+#[derive(Default)]
+struct Bytes {
+    shared: Option<Chunk>,
+    owned: Vec<u8>,
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.shared {
+            Some(c) => c,
+            None => &self.owned,
+        }
+    }
+}
+
 /// Frames for one worker, in file order.
 struct Batch {
-    data: Vec<u8>,
+    data: Bytes,
+    /// Frame bytes in the batch (the shared chunk holds more).
+    bytes: usize,
     slots: Vec<Slot>,
     /// Sweep points: (before slot index, capture time, the frame that triggered it).
     sweeps: Vec<(usize, Timestamp, FrameNo)>,
@@ -113,7 +134,8 @@ struct Batch {
 impl Batch {
     fn new() -> Self {
         Batch {
-            data: Vec::with_capacity(BATCH_BYTES),
+            data: Bytes::default(),
+            bytes: 0,
             slots: Vec::with_capacity(BATCH_FRAMES),
             sweeps: Vec::with_capacity(4),
         }
@@ -124,7 +146,9 @@ impl Batch {
     }
 
     fn clear(&mut self) {
-        self.data.clear();
+        self.data.shared = None;
+        self.data.owned.clear();
+        self.bytes = 0;
         self.slots.clear();
         self.sweeps.clear();
     }
@@ -170,7 +194,7 @@ fn run(
     threads: usize,
     options: Options,
     out: Output,
-    read: impl FnOnce(&mut dyn FnMut(&Frame<'_>)) -> Result<ReadSummary, OpenError>,
+    read: impl FnOnce(&mut dyn FnMut(&Frame<'_>, Option<&Chunk>)) -> Result<ReadSummary, OpenError>,
 ) -> Result<(ReadSummary, Analysis), OpenError> {
     let n = threads.clamp(1, MAX_THREADS);
     super::lock(&out).sources(n);
@@ -201,7 +225,7 @@ fn run(
                 let _ = tx.send(full);
             }
         };
-        let result = read(&mut |f: &Frame<'_>| {
+        let result = read(&mut |f: &Frame<'_>, chunk: Option<&Chunk>| {
             fed += 1;
             if fed % SWEEP_EVERY == 0 {
                 // The single analyzer sweeps before this frame: so does every worker.
@@ -212,23 +236,53 @@ fn run(
             let k = shard::flow_hash(f.link, f.data)
                 .map(|h| (h % n as u64) as usize)
                 .unwrap_or(0);
+            // Where the frame lies in the reader's chunk, if it does.
+            let in_chunk = chunk.and_then(|c| {
+                let start = (f.data.as_ptr() as usize).checked_sub(c.as_ptr() as usize)?;
+                let end = start.checked_add(f.data.len())?;
+                (end <= c.len()).then_some((c, start, end))
+            });
             let needs_room = current.get(k).is_some_and(|b| {
+                let other_bytes = match (&b.data.shared, in_chunk) {
+                    (Some(held), Some((c, _, _))) => !Arc::ptr_eq(held, c),
+                    (None, None) => false,
+                    _ => true,
+                };
                 !b.slots.is_empty()
-                    && (b.data.len() + f.data.len() > BATCH_BYTES || b.slots.len() >= BATCH_FRAMES)
+                    && (other_bytes
+                        || b.bytes + f.data.len() > BATCH_BYTES
+                        || b.slots.len() >= BATCH_FRAMES)
             });
             if needs_room {
                 hand_on(k, &mut current);
             }
             let Some(b) = current.get_mut(k) else { return };
-            let start = b.data.len();
-            b.data.extend_from_slice(f.data);
+            let (start, end) = match in_chunk {
+                Some((c, start, end)) => {
+                    if b.data
+                        .shared
+                        .as_ref()
+                        .is_none_or(|held| !Arc::ptr_eq(held, c))
+                    {
+                        b.data.shared = Some(Arc::clone(c));
+                    }
+                    (start, end)
+                }
+                None => {
+                    b.data.shared = None;
+                    let start = b.data.owned.len();
+                    b.data.owned.extend_from_slice(f.data);
+                    (start, b.data.owned.len())
+                }
+            };
+            b.bytes += f.data.len();
             b.slots.push(Slot {
                 number: f.number,
                 ts: f.ts,
                 link: f.link,
                 orig_len: f.orig_len,
                 start,
-                end: b.data.len(),
+                end,
                 fed_before: fed - 1,
             });
         });
@@ -331,7 +385,7 @@ mod tests {
         let out = crate::pipeline::collecting(&options);
         let mut a = run(n, options, out.clone(), |on_frame| {
             for f in frames {
-                on_frame(f);
+                on_frame(f, None);
             }
             Ok(ReadSummary::default())
         })
