@@ -31,9 +31,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// A batch is handed on once its bytes reach this.
-const BATCH_BYTES: usize = 1 << 20;
+const BATCH_BYTES: usize = 2 << 20;
 /// Or once it holds this many frames.
-const BATCH_FRAMES: usize = 16_384;
+const BATCH_FRAMES: usize = 32_768;
 /// Batches in flight per worker (one filling, one queued, one being analysed, one spare).
 const BATCHES_PER_WORKER: usize = 4;
 /// Most workers: beyond this the single reader is the bottleneck.
