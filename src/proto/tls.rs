@@ -243,6 +243,10 @@ struct DirState {
     mode: Mode,
     /// A record begun in an earlier push (header included), at most 5 + MAX_RECORD_LEN bytes.
     rec: Vec<u8>,
+    /// Body bytes of the record begun in `rec` still to come and not kept: an application
+    /// data or heartbeat record while no key log is set, whose body nothing reads (its header
+    /// alone is in `rec`). 0 when the record is being kept whole.
+    skip: usize,
     /// A handshake message begun in an earlier record, at most 4 + MAX_HANDSHAKE_LEN bytes.
     hs: Vec<u8>,
     /// Handshake messages can no longer be delimited (oversized message).
@@ -365,6 +369,8 @@ impl TlsSession {
     /// Feeds the next in-order bytes of `dir`; complete records become events in `out`.
     pub fn push(&mut self, dir: Direction, data: &[u8], out: &mut Vec<TlsEvent>) {
         let mut input = data;
+        // Without a key log nothing can decrypt, so application data bodies need not be kept.
+        let opaque = self.keylog.is_none() && self.keys.is_none();
         loop {
             let d = self.dir_mut(dir);
             match d.mode {
@@ -389,10 +395,29 @@ impl TlsSession {
                         self.on_record(dir, rec, out);
                         input = rest;
                     }
+                    Ok(Some(n)) if opaque && matches!(input.first(), Some(23 | 24)) => {
+                        d.rec
+                            .extend_from_slice(input.get(..HEADER_LEN).unwrap_or_default());
+                        d.skip = n - input.len();
+                        return;
+                    }
                     Ok(_) => {
                         d.rec.extend_from_slice(input);
                         return;
                     }
+                }
+            } else if d.skip > 0 {
+                let take = d.skip.min(input.len());
+                input = input.get(take..).unwrap_or_default();
+                d.skip -= take;
+                if d.skip == 0 {
+                    let ctype = d.rec.first().copied().unwrap_or(0);
+                    let len = match check_header(&d.rec) {
+                        Ok(Some(n)) => n - HEADER_LEN,
+                        _ => 0,
+                    };
+                    d.rec.clear();
+                    self.on_unkept_record(ctype, len, out);
                 }
             } else {
                 // Complete the header first, then the body.
@@ -428,6 +453,7 @@ impl TlsSession {
     pub fn gap(&mut self, dir: Direction) {
         let d = self.dir_mut(dir);
         d.rec.clear();
+        d.skip = 0;
         d.hs.clear();
         d.hs_after_gap = true;
         if d.mode != Mode::Stopped {
@@ -440,6 +466,7 @@ impl TlsSession {
     pub fn end(&mut self, dir: Direction) {
         let d = self.dir_mut(dir);
         d.rec = Vec::new();
+        d.skip = 0;
         d.hs = Vec::new();
     }
 
@@ -447,6 +474,7 @@ impl TlsSession {
         let d = self.dir_mut(dir);
         d.mode = Mode::Stopped;
         d.rec = Vec::new();
+        d.skip = 0;
         d.hs = Vec::new();
         self.malformed(dir, what, out);
     }
@@ -456,6 +484,23 @@ impl TlsSession {
         if !d.malformed_reported {
             d.malformed_reported = true;
             out.push(TlsEvent::Malformed { what });
+        }
+    }
+
+    /// [`TlsSession::on_record`] for an application data (23) or heartbeat (24) record whose
+    /// `len` body bytes were not kept: only while no key log is set, so nothing could have
+    /// decrypted it.
+    fn on_unkept_record(&mut self, ctype: u8, len: usize, out: &mut Vec<TlsEvent>) {
+        let len = u16::try_from(len).unwrap_or(u16::MAX);
+        if ctype == 23 {
+            if !self.saw_hello {
+                // The capture started after the handshake.
+                self.dirs[0].encrypted = true;
+                self.dirs[1].encrypted = true;
+            }
+            out.push(TlsEvent::ApplicationData { len });
+        } else {
+            out.push(TlsEvent::Heartbeat { len });
         }
     }
 

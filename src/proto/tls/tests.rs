@@ -812,3 +812,51 @@ fn garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn unkept_application_data_bodies_give_the_same_events_as_kept_ones() {
+    // Mid-stream: application data, heartbeat, short application data, a plaintext-sized alert.
+    let mut stream = Vec::new();
+    for (t, body) in [(23u8, 3000usize), (24, 40), (23, 5), (21, 2)] {
+        stream.extend([t, 3, 3, (body >> 8) as u8, body as u8]);
+        stream.extend((0..body).map(|i| (i % 7) as u8 + 1));
+    }
+    let expected = vec![
+        (S, TlsEvent::ApplicationData { len: 3000 }),
+        (S, TlsEvent::Heartbeat { len: 40 }),
+        (S, TlsEvent::ApplicationData { len: 5 }),
+        (S, alert(1, 2)),
+    ];
+    // Pieces of every size through the whole stream, with and without a key log (an empty one:
+    // bodies are then kept for decryption, which finds no keys).
+    for keylog in [false, true] {
+        for piece in [1, 2, 4, 5, 6, 7, 100, 1460, 2999, 3005, 3006, 4000] {
+            let mut t = TlsSession::new();
+            if keylog {
+                t.set_keys(Arc::new(KeyLog::new()));
+            }
+            let mut all = Vec::new();
+            for chunk in stream.chunks(piece) {
+                let mut out = Vec::new();
+                t.push(S, chunk, &mut out);
+                all.extend(out.into_iter().map(|e| (S, e)));
+            }
+            assert_eq!(all, expected, "pieces of {piece}, key log {keylog}");
+        }
+    }
+    // A gap inside an unkept body: resynchronised on the next record header.
+    let mut t = TlsSession::new();
+    let mut out = Vec::new();
+    t.push(S, &stream[..1000], &mut out);
+    assert!(out.is_empty());
+    t.gap(S);
+    t.push(S, &stream[3005..], &mut out);
+    assert_eq!(
+        out,
+        vec![
+            TlsEvent::Heartbeat { len: 40 },
+            TlsEvent::ApplicationData { len: 5 },
+            alert(1, 2)
+        ]
+    );
+}
