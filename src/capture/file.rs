@@ -54,8 +54,13 @@ pub fn read_file_shared(
     on_frame: &mut dyn FnMut(&Frame<'_>, Option<&Chunk>),
 ) -> Result<ReadSummary, OpenError> {
     let mut file = File::open(path).map_err(OpenError::Io)?;
-    let plain_pcap = is_plain_pcap(&mut file);
-    file.seek(SeekFrom::Start(0)).map_err(OpenError::Io)?;
+    // Only a regular file can be looked at first and then read from its start again (a FIFO,
+    // e.g. a shell's process substitution, is read the ordinary way).
+    let regular = file.metadata().is_ok_and(|m| m.is_file());
+    let plain_pcap = regular && is_plain_pcap(&mut file);
+    if regular {
+        file.seek(SeekFrom::Start(0)).map_err(OpenError::Io)?;
+    }
     let counted = Counting {
         inner: file,
         progress,

@@ -328,4 +328,31 @@ mod tests {
         let w = assert_same(b"\x0a\x0d\x0d\x0a garbage", "ng");
         assert!(w[0].contains("pcapng"), "{w:?}");
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_read_the_ordinary_way() {
+        let bytes = pcap(65_535, &[60, 1514, 900]);
+        let dir = std::env::temp_dir();
+        let fifo = dir.join(format!("rdpscope-chunked-{}-fifo", std::process::id()));
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: mkfifo unavailable");
+            return;
+        }
+        let writer = {
+            let (fifo, bytes) = (fifo.clone(), bytes.clone());
+            std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+        };
+        let mut frames = Vec::new();
+        let summary = read_file_shared(&fifo, None, &mut |f, c| {
+            assert!(c.is_none(), "a FIFO has no shared chunks");
+            frames.push(f.data.len());
+        })
+        .unwrap();
+        writer.join().unwrap();
+        std::fs::remove_file(&fifo).unwrap();
+        assert_eq!(frames, [60, 1514, 900]);
+        assert!(summary.warnings.is_empty(), "{:?}", summary.warnings);
+    }
 }
