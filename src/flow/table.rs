@@ -16,7 +16,18 @@ pub struct FlowKey {
 impl FlowKey {
     /// The key of a packet from `a` to `b` (the same for `b` to `a`).
     pub fn new(transport: Transport, a: SocketAddr, b: SocketAddr) -> Self {
-        if a <= b {
+        // `SocketAddr`'s order, computed on one integer per IPv4 endpoint (address, then port:
+        // as `SocketAddrV4` orders) rather than through the enum and octet array comparisons.
+        let a_first = match (a, b) {
+            (SocketAddr::V4(x), SocketAddr::V4(y)) => {
+                let key = |e: std::net::SocketAddrV4| {
+                    u64::from(e.ip().to_bits()) << 16 | u64::from(e.port())
+                };
+                key(x) <= key(y)
+            }
+            _ => a <= b,
+        };
+        if a_first {
             FlowKey {
                 transport,
                 lo: a,
@@ -174,6 +185,28 @@ mod tests {
             format!("10.0.0.1:{p}").parse().unwrap(),
             "10.0.0.2:3389".parse().unwrap(),
         )
+    }
+
+    #[test]
+    fn key_orders_endpoints_as_socket_addr_does() {
+        let addrs: Vec<SocketAddr> = [
+            "10.0.0.1:5000",
+            "10.0.0.1:3389",
+            "10.0.0.2:1",
+            "9.255.255.255:65535",
+            "255.0.0.0:0",
+            "[::1]:3389",
+            "[::]:0",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        for &a in &addrs {
+            for &b in &addrs {
+                let k = FlowKey::new(Transport::Tcp, a, b);
+                assert_eq!((k.lo, k.hi), (a.min(b), a.max(b)), "{a} {b}");
+            }
+        }
     }
 
     #[test]
