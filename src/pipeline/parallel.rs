@@ -32,6 +32,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// A batch is handed on once its bytes reach this.
 const BATCH_BYTES: usize = 2 << 20;
+/// A batch of copied frames (not from a shared chunk) is handed on once its bytes reach this: its
+/// buffer is the batch's own, kept for reuse.
+const COPIED_BATCH_BYTES: usize = 256 << 10;
 /// Or once it holds this many frames.
 const BATCH_FRAMES: usize = 32_768;
 /// Batches in flight per worker (one filling, one queued, one being analysed, one spare).
@@ -242,6 +245,11 @@ fn run(
                 let end = start.checked_add(f.data.len())?;
                 (end <= c.len()).then_some((c, start, end))
             });
+            let max_bytes = if in_chunk.is_some() {
+                BATCH_BYTES
+            } else {
+                COPIED_BATCH_BYTES
+            };
             let needs_room = current.get(k).is_some_and(|b| {
                 let other_bytes = match (&b.data.shared, in_chunk) {
                     (Some(held), Some((c, _, _))) => !Arc::ptr_eq(held, c),
@@ -250,7 +258,7 @@ fn run(
                 };
                 !b.slots.is_empty()
                     && (other_bytes
-                        || b.bytes + f.data.len() > BATCH_BYTES
+                        || b.bytes + f.data.len() > max_bytes
                         || b.slots.len() >= BATCH_FRAMES)
             });
             if needs_room {
