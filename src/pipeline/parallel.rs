@@ -35,8 +35,9 @@ const BATCH_BYTES: usize = 2 << 20;
 /// A batch of copied frames (not from a shared chunk) is handed on once its bytes reach this: its
 /// buffer is the batch's own, kept for reuse.
 const COPIED_BATCH_BYTES: usize = 256 << 10;
-/// Or once it holds this many frames.
-const BATCH_FRAMES: usize = 32_768;
+/// Or once it holds this many frames (its frame table grows to fit, at most this: about
+/// 0.5 MiB, for 2 MiB of minimum-size frames).
+const BATCH_FRAMES: usize = 8_192;
 /// Batches in flight per worker (one filling, one queued, one being analysed, one spare).
 const BATCHES_PER_WORKER: usize = 4;
 /// Most workers: beyond this the single reader is the bottleneck.
@@ -139,7 +140,7 @@ impl Batch {
         Batch {
             data: Bytes::default(),
             bytes: 0,
-            slots: Vec::with_capacity(BATCH_FRAMES),
+            slots: Vec::new(),
             sweeps: Vec::with_capacity(4),
         }
     }
