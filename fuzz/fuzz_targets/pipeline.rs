@@ -1,15 +1,25 @@
-//! The whole pipeline: bytes → capture reader → analyzer → diagnosis → JSON report.
+//! The whole pipeline: bytes → capture reader → analyzer → diagnosis → JSON and text reports;
+//! and the JSON written while reading (what `report --json` prints) equals the one built from the
+//! whole analysis in memory.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use rdpscope::capture;
-use rdpscope::pipeline::{Analyzer, Options};
+use rdpscope::pipeline::order::{Ordered, Sessions};
+use rdpscope::pipeline::{Analyzer, Options, Output};
+use rdpscope::report::stream::JsonStream;
 use rdpscope::report::{FileReport, json};
+use std::sync::{Arc, Mutex};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, body)) = data.split_first() else {
         return;
     };
-    let mut a = Analyzer::new(Options { all: sel & 1 == 1 });
+    let all = sel & 1 == 1;
+    let mut a = Analyzer::new(Options {
+        all,
+        compact: sel & 2 == 2,
+        ..Default::default()
+    });
     let Ok(read) = capture::read_reader(body, &mut |f| a.frame(f)) else {
         return;
     };
@@ -27,4 +37,32 @@ fuzz_target!(|data: &[u8]| {
             timeline: true,
         },
     );
+
+    // The streamed JSON.
+    let ordered = Arc::new(Mutex::new(Ordered::new(
+        JsonStream::new("fuzz.pcap".into(), Vec::new()),
+        true,
+    )));
+    let out: Output = ordered.clone();
+    let opts = Options {
+        all,
+        compact: true,
+        ..Default::default()
+    };
+    let mut b = Analyzer::with_output(opts, out, 0);
+    let Ok(read2) = capture::read_reader(body, &mut |f| b.frame(f)) else {
+        panic!("the second read failed where the first did not");
+    };
+    let mut analysis2 = b.finish();
+    let Ok(ordered) = Arc::try_unwrap(ordered) else {
+        panic!("the output is still shared");
+    };
+    let mut ordered = ordered.into_inner().unwrap_or_else(|e| e.into_inner());
+    let (_, kept) = ordered.take();
+    analysis2.skipped.limits.merge(&kept);
+    let mut stream = ordered.into_emitter();
+    let (_, _, err) = stream.finish(&read2, &analysis2.skipped);
+    assert!(err.is_none());
+    let streamed = String::from_utf8(stream.into_inner()).unwrap_or_default();
+    assert_eq!(streamed, format!("{line}\n"));
 });
