@@ -124,10 +124,14 @@ pub fn run(args: &LiveArgs) -> ExitCode {
     }
 }
 
-fn emit(out: &mut impl Write, s: &Session, in_progress: bool) -> bool {
+/// Print one session as a JSON line, numbered `id`: live sessions are numbered in the order
+/// they are printed (a session still waiting in the analysis has no final number yet).
+fn emit(out: &mut impl Write, s: &Session, id: usize, in_progress: bool) -> bool {
     let mut v = diagnose::diagnose(s);
     v.in_progress = in_progress && s.open_at_end;
-    writeln!(out, "{}", json::session_line(s, &v))
+    let mut s = s.clone();
+    s.id = id as u64;
+    writeln!(out, "{}", json::session_line(&s, &v))
         .and_then(|_| out.flush())
         .is_ok()
 }
@@ -148,7 +152,10 @@ fn run_json(mut engine: Engine, args: &LiveArgs, stop: &AtomicBool) -> ExitCode 
             break;
         }
         for s in engine.analyzer.snapshot() {
-            if !s.open_at_end && printed.insert(SessionKey::of(&s)) && !emit(&mut out, &s, false) {
+            if !s.open_at_end
+                && printed.insert(SessionKey::of(&s))
+                && !emit(&mut out, &s, printed.len(), false)
+            {
                 // stdout closed (the reader went away): stop like on SIGPIPE.
                 stop.store(true, Ordering::Relaxed);
             }
@@ -156,7 +163,7 @@ fn run_json(mut engine: Engine, args: &LiveArgs, stop: &AtomicBool) -> ExitCode 
     }
     for s in engine.analyzer.snapshot() {
         if printed.insert(SessionKey::of(&s)) {
-            emit(&mut out, &s, true);
+            emit(&mut out, &s, printed.len(), true);
         }
     }
     let frames = engine.cap.frames();

@@ -118,11 +118,15 @@ fn loopback_session_and_verdict_in_json_stream() {
     // The session ends with the RST: it must be streamed without waiting for Ctrl-C.
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut found: Option<serde_json::Value> = None;
+    let mut printed = 0;
     while found.is_none() {
         let Some(line) = recv_line(&out_rx, deadline) else {
             break;
         };
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        // Live sessions are numbered in the order they are printed.
+        printed += 1;
+        assert_eq!(v["id"], printed, "{line}");
         if v["client"]["port"] == client_port && v["server"]["port"] == 3389 {
             found = Some(v);
         }
