@@ -250,20 +250,7 @@ impl Analyzer {
     /// `next`, the frame about to be read.
     fn sweep(&mut self, now: Timestamp, next: FrameNo) {
         let now = now.0;
-        let Analyzer {
-            table,
-            options,
-            limits,
-            out,
-            source,
-            ..
-        } = self;
-        let mut done = Done {
-            opts: options,
-            limits,
-            out,
-            source: *source,
-        };
+        let (table, mut done) = self.table_and_done();
         table.sweep(
             |seen, c| {
                 let idle = now.saturating_sub(seen);
@@ -287,6 +274,25 @@ impl Analyzer {
     /// workers, so that periodic sweeps fall on the same frames as in a single analyzer.
     pub(crate) fn sync_frames(&mut self, fed: u64) {
         self.frames = fed;
+    }
+
+    /// The connection table, and where its connections go when they end.
+    fn table_and_done(&mut self) -> (&mut Table<Box<Conn>>, Done<'_>) {
+        let Analyzer {
+            table,
+            options,
+            limits,
+            out,
+            source,
+            ..
+        } = self;
+        let done = Done {
+            opts: options,
+            limits,
+            out,
+            source: *source,
+        };
+        (table, done)
     }
 
     /// For sharded analysis over `n` workers: this one's share of the connection-table bound,
@@ -326,20 +332,7 @@ impl Analyzer {
     /// With an output of its own ([`Analyzer::new`]) the sessions are returned; with a shared
     /// one ([`Analyzer::with_output`]) they went there, and this analyzer is marked done.
     pub fn finish(mut self) -> Analysis {
-        let Analyzer {
-            table,
-            options,
-            limits,
-            out,
-            source,
-            ..
-        } = &mut self;
-        let mut done = Done {
-            opts: options,
-            limits,
-            out,
-            source: *source,
-        };
+        let (table, mut done) = self.table_and_done();
         table.drain(&mut |c| done.finish(c, true));
         self.skipped.evicted = self.table.evicted_full;
         self.skipped.frags_evicted = self.decoder.frags_evicted;
