@@ -205,10 +205,11 @@ enum Done {
 }
 
 impl Done {
-    fn warnings(&self) -> (&str, &[String], u64) {
+    /// The file's warning lines and how many problems they stand for.
+    fn warnings(&self) -> (&[String], u64) {
         match self {
-            Done::Text(r) => (&r.file, &r.warnings, r.problems),
-            Done::Json(w) => ("", &w.warnings, w.problems),
+            Done::Text(r) => (&r.warnings, r.problems),
+            Done::Json(w) => (&w.warnings, w.problems),
         }
     }
 }
@@ -290,7 +291,7 @@ fn run_report(
     for ((path, from_dir), r) in files.iter().zip(results) {
         match r {
             Some(Ok(done)) => {
-                let (_, warnings, problems) = done.warnings();
+                let (warnings, problems) = done.warnings();
                 for w in warnings {
                     eprintln!("rdpscope: {w}");
                 }
