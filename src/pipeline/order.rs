@@ -207,11 +207,7 @@ impl<E: Emit> Sessions for Ordered<E> {
         let key = (s.first_frame, self.arrivals);
         let pending = match s.transport {
             Transport::Tcp => Pending::Tcp {
-                pair: s
-                    .bytes
-                    .iter()
-                    .any(|b| *b > 0)
-                    .then(|| (s.client.ip(), s.server.ip())),
+                pair: s.has_payload().then(|| (s.client.ip(), s.server.ip())),
                 start: s.start,
                 end: s.end,
                 held: self.emit.hold(s),

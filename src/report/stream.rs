@@ -137,10 +137,6 @@ impl<W: Write + Send> JsonStream<W> {
     }
 }
 
-fn has_payload(s: &Session) -> bool {
-    s.bytes.iter().any(|b| *b > 0)
-}
-
 impl<W: Write + Send> Emit for JsonStream<W> {
     type Held = Held;
 
@@ -160,7 +156,7 @@ impl<W: Write + Send> Emit for JsonStream<W> {
             len: bytes.len(),
             damage: Damage::of(&s),
             rsa_mismatch: s.rsa_key_mismatch,
-            payload: has_payload(&s),
+            payload: s.has_payload(),
             first_frame: s.first_frame,
         };
         self.scratch = bytes;
@@ -186,7 +182,7 @@ impl<W: Write + Send> Emit for JsonStream<W> {
         let id = s.id;
         self.notes.add(&s);
         let bytes = self.serialise(&mut s);
-        self.session(id, &bytes, has_payload(&s), s.first_frame);
+        self.session(id, &bytes, s.has_payload(), s.first_frame);
         self.scratch = bytes;
     }
 

@@ -699,6 +699,11 @@ impl Session {
         }
     }
 
+    /// Either side sent payload (a connection attempt did not).
+    pub fn has_payload(&self) -> bool {
+        self.bytes.iter().any(|b| *b > 0)
+    }
+
     /// Marks the events from index `from` on as read from decrypted bytes.
     pub fn mark_decrypted_from(&mut self, from: usize) {
         for e in self.events.iter_mut().skip(from) {

@@ -81,10 +81,6 @@ impl Default for SessionStore {
     }
 }
 
-fn has_payload(s: &Session) -> bool {
-    s.bytes.iter().any(|b| *b > 0)
-}
-
 impl SessionStore {
     /// A store keeping at most `cap` sessions.
     pub fn new(cap: usize) -> Self {
@@ -101,11 +97,11 @@ impl SessionStore {
         if self.sessions.len() >= self.cap && !self.saturated {
             self.compact();
         }
-        if self.sessions.len() < self.cap && (!self.saturated || has_payload(&s)) {
+        if self.sessions.len() < self.cap && (!self.saturated || s.has_payload()) {
             self.sessions.push(s);
             return;
         }
-        if has_payload(&s) {
+        if s.has_payload() {
             self.limits.sessions_dropped += 1;
             let f = self.limits.first_dropped.get_or_insert(s.first_frame);
             *f = (*f).min(s.first_frame);
@@ -125,7 +121,7 @@ impl SessionStore {
         let before = self.sessions.len();
         let mut kept = Vec::with_capacity(before);
         for s in std::mem::take(&mut self.sessions) {
-            if has_payload(&s) {
+            if s.has_payload() {
                 kept.push(s);
             } else {
                 self.summarise(&s);
