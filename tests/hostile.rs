@@ -963,7 +963,7 @@ fn endless_credssp_round_trips_hit_the_event_cap_and_say_so() {
     for e in &s.events {
         match &e.kind {
             rdpscope::timeline::EventKind::Tls(t) => {
-                if let rdpscope::proto::tls::TlsEvent::ApplicationData { len } = **t {
+                if let rdpscope::proto::tls::TlsEvent::ApplicationData { len } = *t {
                     records += 1;
                     bytes += u64::from(len);
                 }

@@ -46,7 +46,7 @@ fn no_failures(s: &Session) {
         if let EventKind::Tls(t) = &e.kind {
             assert!(
                 !matches!(
-                    **t,
+                    *t,
                     TlsEvent::Undecryptable { .. } | TlsEvent::NoSecrets { .. }
                 ),
                 "frame {}: {t:?}",
@@ -90,7 +90,7 @@ fn tls12_client_name_and_client_info() {
     let alerts: Vec<_> = d
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Tls(t) => match **t {
+            EventKind::Tls(t) => match *t {
                 TlsEvent::Alert {
                     description,
                     decrypted: true,
@@ -321,7 +321,7 @@ fn rsa_key_decrypts_tls_rsa_session() {
         .events
         .iter()
         .filter(|e| {
-            matches!(&e.kind, EventKind::Tls(t) if matches!(**t, TlsEvent::Alert {
+            matches!(&e.kind, EventKind::Tls(t) if matches!(*t, TlsEvent::Alert {
                 description: AlertDescription::CloseNotify,
                 decrypted: true,
                 ..
@@ -356,7 +356,7 @@ fn rsa_key_mismatch_is_reported_once() {
     let mismatches: Vec<u64> = s
         .events
         .iter()
-        .filter(|e| matches!(&e.kind, EventKind::Tls(t) if **t == TlsEvent::RsaKeyMismatch))
+        .filter(|e| matches!(&e.kind, EventKind::Tls(t) if *t == TlsEvent::RsaKeyMismatch))
         .map(|e| e.frame)
         .collect();
     assert_eq!(mismatches, [9]);
@@ -394,7 +394,7 @@ fn rsa_key_on_ecdhe_session_says_why() {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Tls(t) => match &**t {
+            EventKind::Tls(t) => match t {
                 TlsEvent::NoSecrets { why } => Some(why.as_str()),
                 _ => None,
             },

@@ -792,8 +792,10 @@ fn server_unresponsive(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
         .iter()
         .filter(|e| e.dir == Some(Direction::ClientToServer) && e.frame > last_srv)
         .find(|e| {
-            matches!(&e.kind, EventKind::Tls(t) if matches!(**t, crate::proto::tls::TlsEvent::ApplicationData { .. }))
-                && client_close.is_none_or(|c| e.frame < c)
+            matches!(
+                &e.kind,
+                EventKind::Tls(crate::proto::tls::TlsEvent::ApplicationData { .. })
+            ) && client_close.is_none_or(|c| e.frame < c)
         })
         .map(|e| e.frame);
     let streaming = streaming_before(s, last_srv_ts);

@@ -52,7 +52,7 @@ impl B {
         self
     }
     fn tls(self, frame: u64, ms: i64, dir: Option<Direction>, t: TlsEvent) -> Self {
-        self.ev(frame, ms, dir, EventKind::Tls(Box::new(t)))
+        self.ev(frame, ms, dir, EventKind::Tls(t))
     }
     fn handshake(self) -> Self {
         self.ev(1, 0, C, EventKind::Syn { retry: false })
@@ -96,7 +96,7 @@ impl B {
             frame,
             5,
             C,
-            TlsEvent::ClientHello(ClientHello {
+            TlsEvent::ClientHello(Box::new(ClientHello {
                 legacy_version: 0x0303,
                 supported_versions: versions,
                 cipher_suites: vec![0xc02f, 0xc030, 0x009d],
@@ -104,7 +104,7 @@ impl B {
                 groups: vec![],
                 signature_algorithms: vec![],
                 alpn: vec![],
-            }),
+            })),
         )
     }
     /// A full TLS 1.2 handshake: frames 6 (CH) to 9 (server Finished).

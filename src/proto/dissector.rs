@@ -284,12 +284,15 @@ impl Dissector {
                     layer: Layer::Tls,
                     what,
                 },
-                other => EventKind::Tls(Box::new(other)),
+                other => EventKind::Tls(other),
             };
             let from = session.events.len();
             let was_decrypted = matches!(
                 &kind,
-                EventKind::Tls(t) if matches!(**t, TlsEvent::Alert { decrypted: true, .. })
+                EventKind::Tls(TlsEvent::Alert {
+                    decrypted: true,
+                    ..
+                })
             );
             session.push(at.frame, at.ts, Some(at.dir), kind);
             if was_decrypted {

@@ -103,7 +103,7 @@ impl ClientHello {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TlsEvent {
     /// ClientHello (RFC 8446 §4.1.2).
-    ClientHello(ClientHello),
+    ClientHello(Box<ClientHello>),
     /// ServerHello (RFC 8446 §4.1.3), or a HelloRetryRequest.
     ServerHello {
         /// The negotiated version: the supported_versions extension when present (TLS 1.3),

@@ -91,7 +91,7 @@ pub enum EventKind {
         segments: u32,
     },
     /// A TLS record or handshake message (RFC 5246, RFC 8446).
-    Tls(Box<TlsEvent>),
+    Tls(TlsEvent),
     /// X.224 Connection Request with the RDP negotiation request (MS-RDPBCGR 2.2.1.1).
     X224Request(Box<ConnectionRequest>),
     /// X.224 Connection Confirm with the negotiation response or failure (MS-RDPBCGR 2.2.1.2).
@@ -306,7 +306,7 @@ impl EventKind {
     /// Bulk events (data summaries, TCP analysis notes) are capped separately.
     pub fn is_bulk(&self) -> bool {
         matches!(self, EventKind::Data { .. } | EventKind::Tcp(_))
-            || matches!(self, EventKind::Tls(t) if matches!(**t, TlsEvent::ApplicationData { .. }))
+            || matches!(self, EventKind::Tls(TlsEvent::ApplicationData { .. }))
     }
 
     /// Whether this event is a problem worth jumping to (`n`/`N` in the TUI).

@@ -171,7 +171,7 @@ impl TlsSummary {
             };
             any = true;
             let dir = e.dir.unwrap_or(Direction::ClientToServer);
-            match &**ev {
+            match ev {
                 TlsEvent::ClientHello(ch) => {
                     t.server_name = ch.sni.clone();
                     t.offered_versions = ch

@@ -32,7 +32,7 @@ pub(super) fn decode(msg: &[u8]) -> Result<Decoded, String> {
     };
     match msg_type {
         1 => client_hello(msg).map(|ch| Decoded {
-            event: TlsEvent::ClientHello(ch),
+            event: TlsEvent::ClientHello(Box::new(ch)),
             problem: None,
         }),
         2 | 6 => server_hello(msg),

@@ -51,7 +51,7 @@ fn client_hello_of(events: &[(Direction, TlsEvent)]) -> ClientHello {
     events
         .iter()
         .find_map(|(_, e)| match e {
-            TlsEvent::ClientHello(c) => Some(c.clone()),
+            TlsEvent::ClientHello(c) => Some((**c).clone()),
             _ => None,
         })
         .unwrap()
@@ -120,7 +120,7 @@ fn rdp_to_ssl_tls10_nla_handshake() {
         self_signed: true,
     };
     let expected = vec![
-        (C, TlsEvent::ClientHello(ch)),
+        (C, TlsEvent::ClientHello(Box::new(ch))),
         (
             S,
             TlsEvent::ServerHello {
