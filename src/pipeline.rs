@@ -418,12 +418,37 @@ fn finish(mut c: Conn, opts: &Options, done: &mut Limits, at_end: bool) -> Optio
 }
 
 /// Diagnose a finished session now and keep only what a report needs (see
-/// [`Options::compact`]). RDP-UDP flows are compacted only once linked ([`order`]): their
-/// verdict names the TCP session they belong to.
+/// [`Options::compact`]). An RDP-UDP flow's verdict waits until it is linked ([`order`]): it
+/// names the TCP session the flow belongs to ([`compact_unlinked`]).
 pub(crate) fn compact(s: &mut Session) {
+    summarise(s);
+    compact_summarised(s);
+}
+
+/// An RDP-UDP flow waiting to be linked ([`order`]): everything of [`compact`] but the verdict,
+/// keeping only the events that verdict reads (its SYN and SYN+ACK), so that a flow held
+/// behind a long TCP session costs little. [`compact_summarised`] finishes it once linked.
+pub(crate) fn compact_unlinked(s: &mut Session) {
+    summarise(s);
+    s.events.retain(|e| {
+        matches!(
+            e.kind,
+            EventKind::UdpSyn { .. } | EventKind::UdpSynAck { .. }
+        )
+    });
+    s.events.shrink_to_fit();
+    s.throughput = crate::timeline::Throughput::default();
+}
+
+/// What a report reads of the events besides the verdict.
+fn summarise(s: &mut Session) {
     s.damage = crate::timeline::Damage::of(s);
     s.rdp_summary = crate::timeline::RdpSummary::of(s).map(Box::new);
     s.tls_summary = crate::timeline::TlsSummary::of(s).map(Box::new);
+}
+
+/// Diagnose a summarised session and drop its events.
+pub(crate) fn compact_summarised(s: &mut Session) {
     s.verdict = Some(Box::new(crate::diagnose::diagnose(s)));
     s.events = Vec::new();
     s.throughput = crate::timeline::Throughput::default();

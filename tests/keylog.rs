@@ -76,8 +76,8 @@ fn tls12_client_name_and_client_info() {
     let info = d
         .iter()
         .find_map(|e| match &e.kind {
-            EventKind::ClientInfo { user, domain } => {
-                Some((e.frame, user.as_str(), domain.as_str()))
+            EventKind::ClientInfo(logon) => {
+                Some((e.frame, logon.user.as_str(), logon.domain.as_str()))
             }
             _ => None,
         })

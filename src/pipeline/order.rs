@@ -83,7 +83,8 @@ enum Pending<H> {
         end: Timestamp,
         held: H,
     },
-    /// A session kept whole (RDP-UDP: its verdict names its TCP session).
+    /// A session kept as such (RDP-UDP: its verdict names its TCP session); when compacting,
+    /// everything but that verdict is done on arrival ([`super::compact_unlinked`]).
     Whole(Box<Session>),
 }
 
@@ -160,7 +161,7 @@ impl<E: Emit> Ordered<E> {
                         s.tcp_session = self.link(&s);
                     }
                     if self.compact {
-                        super::compact(&mut s);
+                        super::compact_summarised(&mut s);
                     }
                     self.emit.emit(*s);
                 }
@@ -212,7 +213,13 @@ impl<E: Emit> Sessions for Ordered<E> {
                 end: s.end,
                 held: self.emit.hold(s),
             },
-            Transport::Udp => Pending::Whole(Box::new(s)),
+            Transport::Udp => {
+                let mut s = Box::new(s);
+                if self.compact {
+                    super::compact_unlinked(&mut s);
+                }
+                Pending::Whole(s)
+            }
         };
         self.pending.insert(key, pending);
         self.release();
@@ -347,6 +354,57 @@ mod tests {
                 (5, 5, None),
                 (6, 6, Some(2))
             ]
+        );
+    }
+
+    #[test]
+    fn a_held_udp_flow_keeps_only_what_its_verdict_needs_until_linked() {
+        use crate::timeline::EventKind;
+        use crate::types::Direction;
+        let mut o = Ordered::new(Collect::default(), true);
+        o.sources(1);
+        let mut flow = s(4, Transport::Udp, "10.0.0.1:2000", 30, 40);
+        flow.push(
+            4,
+            Timestamp(30),
+            Some(Direction::ClientToServer),
+            EventKind::UdpSyn {
+                retry: false,
+                mtu: None,
+                version: None,
+            },
+        );
+        for f in 5..200 {
+            flow.push(
+                f,
+                Timestamp(31),
+                Some(Direction::ServerToClient),
+                EventKind::Data {
+                    bytes: 1000,
+                    segments: 1,
+                },
+            );
+        }
+        o.finished(0, flow);
+        // The TCP session that carries it is still open: the flow waits, its data events gone.
+        o.mark(0, 2);
+        let held = match o.pending.values().next() {
+            Some(Pending::Whole(s)) => s.events.len(),
+            _ => usize::MAX,
+        };
+        assert_eq!(held, 1, "only the SYN is kept while waiting");
+        o.finished(0, s(2, Transport::Tcp, "10.0.0.1:1000", 0, 50));
+        let sessions = o.take().0;
+        let udp = sessions.iter().find(|s| s.transport == Transport::Udp);
+        let verdict = udp
+            .and_then(|s| s.verdict.as_ref())
+            .map(|v| v.summary.clone());
+        assert_eq!(
+            verdict.as_deref(),
+            Some(
+                "The RDP-UDP transport was not set up: 1 SYN(s) from frame 4 got no answer (UDP 3389 \
+                 blocked or disabled on the server). TCP session #1 carries the session."
+            )
         );
     }
 

@@ -15,7 +15,7 @@ use super::tpkt;
 use super::x224::{self, Tpdu};
 use super::{Layer, ProtoError};
 use crate::proto::keylog::KeyLog;
-use crate::timeline::{EventKind, Session};
+use crate::timeline::{EventKind, Logon, Session};
 use std::sync::Arc;
 
 mod decrypted;
@@ -450,10 +450,10 @@ impl Dissector {
                 code: e.0,
                 name: e.name(),
             }),
-            SlowPath::ClientInfo(ci) => Some(EventKind::ClientInfo {
+            SlowPath::ClientInfo(ci) => Some(EventKind::ClientInfo(Box::new(Logon {
                 user: ci.user_name,
                 domain: ci.domain,
-            }),
+            }))),
             // Readable once TLS is decrypted (issue 9): licensing outcome, end of the session.
             SlowPath::Licensing { msg_type } => Some(EventKind::Licensing { msg_type }),
             SlowPath::Share { pdu_type, .. } if pdu_type & 0x0f == 6 => {

@@ -41,6 +41,20 @@ pub struct Event {
     pub decrypted: bool,
 }
 
+// Sessions still open keep their events (up to [`MAX_EVENTS`]): keep an event at one cache line;
+// larger payloads are boxed inside their variants.
+const _: () = assert!(std::mem::size_of::<Event>() <= 64);
+
+/// Who logs on, from a Client Info PDU (MS-RDPBCGR 2.2.1.11.1.1); boxed in [`EventKind`] to
+/// keep every event small.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logon {
+    /// User name.
+    pub user: String,
+    /// Domain.
+    pub domain: String,
+}
+
 /// What an event is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
@@ -150,12 +164,7 @@ pub enum EventKind {
     /// The client acknowledged the SYN+ACK: the UDP transport is up.
     UdpEstablished,
     /// An unencrypted Client Info PDU (MS-RDPBCGR 2.2.1.11): who logs on (never the password).
-    ClientInfo {
-        /// User name.
-        user: String,
-        /// Domain.
-        domain: String,
-    },
+    ClientInfo(Box<Logon>),
     /// A CredSSP TSRequest (MS-CSSP 2.2.1), decrypted: NTLM messages, errorCode.
     CredSsp(Box<crate::proto::credssp::TsRequest>),
     /// A licensing PDU (MS-RDPBCGR 2.2.1.12) by bMsgType (0xFF ERROR_ALERT ...).
@@ -293,7 +302,8 @@ impl EventKind {
                 None => "RDP licensing PDU".into(),
             },
             EventKind::DeactivateAll => "RDP Deactivate All".into(),
-            EventKind::ClientInfo { user, domain } => {
+            EventKind::ClientInfo(logon) => {
+                let Logon { user, domain } = &**logon;
                 if domain.is_empty() {
                     format!("Client Info (user {user})")
                 } else {
