@@ -962,11 +962,11 @@ fn endless_credssp_round_trips_hit_the_event_cap_and_say_so() {
     let mut bytes = 0u64;
     for e in &s.events {
         match &e.kind {
-            rdpscope::timeline::EventKind::Tls(t) => {
-                if let rdpscope::proto::tls::TlsEvent::ApplicationData { len } = *t {
-                    records += 1;
-                    bytes += u64::from(len);
-                }
+            rdpscope::timeline::EventKind::Tls(
+                rdpscope::proto::tls::TlsEvent::ApplicationData { len },
+            ) => {
+                records += 1;
+                bytes += u64::from(*len);
             }
             rdpscope::timeline::EventKind::Data { bytes: b, segments } => {
                 records += u64::from(*segments);

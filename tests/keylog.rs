@@ -89,15 +89,12 @@ fn tls12_client_name_and_client_info() {
     // Both close_notify alerts decrypt.
     let alerts: Vec<_> = d
         .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::Tls(t) => match *t {
-                TlsEvent::Alert {
-                    description,
-                    decrypted: true,
-                    ..
-                } => Some((e.frame, e.dir, description)),
-                _ => None,
-            },
+        .filter_map(|e| match e.kind {
+            EventKind::Tls(TlsEvent::Alert {
+                description,
+                decrypted: true,
+                ..
+            }) => Some((e.frame, e.dir, description)),
             _ => None,
         })
         .collect();
@@ -394,10 +391,7 @@ fn rsa_key_on_ecdhe_session_says_why() {
         .events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Tls(t) => match t {
-                TlsEvent::NoSecrets { why } => Some(why.as_str()),
-                _ => None,
-            },
+            EventKind::Tls(TlsEvent::NoSecrets { why }) => Some(why.as_str()),
             _ => None,
         })
         .collect();

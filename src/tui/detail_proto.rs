@@ -124,11 +124,8 @@ fn tls_lines(t: &TlsEvent, s: &Session, out: &mut Vec<Line<'static>>) {
                 out.push(kv("ALPN", ch.alpn.join(", ")));
             }
             // Side by side with the server's choice, when there is one.
-            let chosen = s.events.iter().find_map(|e| match &e.kind {
-                EventKind::Tls(t) => match *t {
-                    TlsEvent::ServerHello { cipher_suite, .. } => Some(cipher_suite),
-                    _ => None,
-                },
+            let chosen = s.events.iter().find_map(|e| match e.kind {
+                EventKind::Tls(TlsEvent::ServerHello { cipher_suite, .. }) => Some(cipher_suite),
                 _ => None,
             });
             out.push(kv(
