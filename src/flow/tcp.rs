@@ -379,56 +379,48 @@ impl Default for WsFlow {
     }
 }
 
-/// What identifies a packet for capture-duplicate detection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Signature {
-    ip_id: Option<u32>,
-    seq: u32,
-    ack: u32,
-    flags: TcpFlags,
-    window: u16,
-    len: u32,
-    sack: [(u32, u32); 4],
-    sack_count: u8,
-    timestamps: Option<(u32, u32)>,
-    payload_digest: u64,
-}
-
-impl Signature {
-    fn of(seg: &TcpSegment<'_>) -> Self {
-        Signature {
-            ip_id: seg.ip_id,
-            seq: seg.seq,
-            ack: seg.ack,
-            flags: seg.flags,
-            window: seg.window,
-            len: seg.len(),
-            sack: seg.options.sack,
-            sack_count: seg.options.sack_count,
-            timestamps: seg.options.timestamps,
-            payload_digest: digest(seg.payload),
-        }
+/// What identifies a packet for capture-duplicate detection, folded into 64 bits (what the
+/// duplicate ring keeps): IP ID, sequence and acknowledgment numbers, flags, window, length,
+/// SACK blocks, timestamps, and the first and last 8 payload bytes. A few folded multiplies
+/// (foldhash's mixing step) rather than a general hasher fed field by field.
+fn fingerprint(seg: &TcpSegment<'_>) -> u64 {
+    const K: [u64; 4] = [
+        0x243f_6a88_85a3_08d3,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+    ];
+    let fold = |a: u64, b: u64| {
+        let p = u128::from(a) * u128::from(b);
+        (p as u64) ^ ((p >> 64) as u64)
+    };
+    let word = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        let n = b.len().min(8);
+        w[..n].copy_from_slice(&b[..n]);
+        u64::from_le_bytes(w)
+    };
+    let p = seg.payload;
+    let head = word(p);
+    let tail = word(p.get(p.len().saturating_sub(8)..).unwrap_or(&[]));
+    let id = seg.ip_id.map_or(0, |i| u64::from(i) | 1 << 32);
+    let ts = seg
+        .options
+        .timestamps
+        .map_or(0, |(a, b)| (u64::from(a) << 32 | u64::from(b)) ^ K[3]);
+    let header = u64::from(seg.len())
+        | u64::from(seg.window) << 32
+        | u64::from(seg.flags.bits()) << 48
+        | u64::from(seg.options.sack_count) << 60;
+    let mut h = fold(
+        (u64::from(seg.seq) << 32 | u64::from(seg.ack)) ^ K[0],
+        header ^ K[1],
+    );
+    h = fold(h ^ id, ts ^ K[2]);
+    for (l, r) in seg.options.sack_blocks() {
+        h = fold(h ^ (u64::from(*l) << 32 | u64::from(*r)), K[3]);
     }
-
-    /// A fixed-seed 64-bit hash of every field: what the duplicate ring keeps (24 bytes an
-    /// entry instead of the whole signature).
-    fn fingerprint(&self) -> u64 {
-        use std::hash::BuildHasher;
-        foldhash::fast::FixedState::with_seed(0x0dd_d00b).hash_one(self)
-    }
-}
-
-/// A fixed-seed foldhash of the first and last 32 bytes and the length: enough to tell packets
-/// apart, and a few word operations rather than a multiply per byte.
-fn digest(p: &[u8]) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let head = p.get(..p.len().min(32)).unwrap_or(&[]);
-    let tail = p.get(p.len().saturating_sub(32)..).unwrap_or(&[]);
-    let mut h = foldhash::fast::FixedState::with_seed(0x5eed_d16e).build_hasher();
-    h.write_usize(p.len());
-    h.write(head);
-    h.write(tail);
-    h.finish()
+    fold(h ^ head, tail ^ K[0])
 }
 
 /// One TCP connection: Wireshark analysis, reassembly, Zeek history, counters.
@@ -437,7 +429,7 @@ pub struct TcpConn {
     ws: [WsFlow; 2],
     ts_mru_syn: Option<Timestamp>,
     initial_rtt: Option<f64>,
-    /// Per direction, the last packets' [`Signature::fingerprint`]s (64-bit: a collision
+    /// Per direction, the last packets' [`fingerprint`]s (64-bit: a collision
     /// within a few packets of one connection is not a practical concern).
     recent: [VecDeque<(u64, FrameNo, Timestamp)>; 2],
     reasm: [Reassembler; 2],
@@ -582,16 +574,15 @@ impl TcpConn {
 
     fn capture_duplicate(&mut self, seg: &TcpSegment<'_>) -> Option<FrameNo> {
         let ring = self.recent.get_mut(seg.dir.idx())?;
-        let sig = Signature::of(seg);
-        let usable_id = matches!(sig.ip_id, Some(id) if id != 0);
-        let print = sig.fingerprint();
+        let usable_id = matches!(seg.ip_id, Some(id) if id != 0);
+        let print = fingerprint(seg);
         let found = ring.iter().find_map(|(s, frame, ts)| {
             let dt = seg.ts.0.saturating_sub(ts.0);
             let same = *s == print;
             let ok = if usable_id {
                 dt <= DUP_WINDOW_NS
             } else {
-                sig.timestamps.is_some() && dt <= DUP_WINDOW_NO_ID_NS
+                seg.options.timestamps.is_some() && dt <= DUP_WINDOW_NO_ID_NS
             };
             (same && ok && dt >= 0).then_some(*frame)
         });
