@@ -396,8 +396,9 @@ fn fingerprint(seg: &TcpSegment<'_>) -> u64 {
     };
     let word = |b: &[u8]| {
         let mut w = [0u8; 8];
-        let n = b.len().min(8);
-        w[..n].copy_from_slice(&b[..n]);
+        for (d, s) in w.iter_mut().zip(b) {
+            *d = *s;
+        }
         u64::from_le_bytes(w)
     };
     let p = seg.payload;
