@@ -12,6 +12,9 @@ must still be reported whatever follows, then the attack:
   tls16mb.pcap    TLS handshake messages claiming 16 MB, followed by 20 MB of records
   x224max.pcap    TPKTs claiming 65,535 bytes with X.224 Connection Requests, never completed
   credssp.pcap    a TLS session followed by endless small records both ways (CredSSP round trips)
+  heldflood.pcap  an RDP connection open from the first frame to the last (a packet now and then),
+                  and meanwhile a million short RDP connections with payload (X.224 request/confirm,
+                  FIN): every one is reported, and each must wait for the open one to be written
 Checksums are zero (rdpscope, like Wireshark by default, never verifies them).
 """
 import os, struct, sys
@@ -222,6 +225,25 @@ def credssp(out, n):
     p.close()
 
 
+def heldflood(out, n):
+    p = Pcap(os.path.join(out, "heldflood.pcap"))
+    long = Conn(p, 40000)
+    long.handshake()
+    long.send(True, X224_CR)
+    long.send(False, X224_CC)
+    for i in range(n):
+        src = bytes([10, 1 + ((i >> 16) & 0x3F), (i >> 8) & 0xFF, i & 0xFF])
+        c = Conn(p, 1024 + (i % 60000), client=src)
+        c.handshake()
+        c.send(True, X224_CR)
+        c.send(False, X224_CC)
+        c.close()
+        if i % 1000 == 999:
+            long.send(True, b"\x03\x00\x00\x09\x02\xf0\x80\x21\x80")  # keeps it in the table
+    long.close()
+    p.close()
+
+
 def main():
     out = sys.argv[1]
     scale = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
@@ -234,6 +256,7 @@ def main():
     tls16mb(out, n(20))
     x224max(out, n(2_000))
     credssp(out, n(500_000))
+    heldflood(out, n(1_000_000))
 
 
 if __name__ == "__main__":

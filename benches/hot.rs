@@ -98,7 +98,7 @@ fn bench(c: &mut Criterion) {
                 let now = i as i64;
                 match t.get_mut(k, now) {
                     Some(v) => *v += 1,
-                    None => t.insert(*k, now, 1, &mut |_| {}),
+                    None => t.insert(*k, now, 1, &mut |_| true),
                 }
             }
             black_box(t.len())

@@ -40,9 +40,10 @@ pub struct Options {
 }
 
 /// Bound on connections in the table at once (a SYN flood must not grow memory without limit):
-/// at about 3 KB a half-open connection, a million-flow flood stays under 64 MB in all. Past it
-/// the least recently seen are finished early (counted and reported).
-const MAX_CONNECTIONS: usize = 12_288;
+/// at 2.5–4 KB a connection (half-open, or closed and lingering with its negotiation), a flood of
+/// a million connections stays well under 64 MB in all. Past it the least recently seen are
+/// finished early (counted and reported when they were still going on).
+const MAX_CONNECTIONS: usize = 8_192;
 /// UDP flows idle this long (capture time) are finished.
 const UDP_IDLE_NS: i64 = 120_000_000_000;
 /// Closed TCP connections idle this long are finished (late ACKs/RSTs still attach before).
@@ -526,8 +527,12 @@ impl Ctx<'_> {
 
     fn insert(&mut self, key: FlowKey, f: &Frame<'_>, conn: Box<Conn>) {
         let done = &mut self.done;
-        self.table
-            .insert(key, f.ts.0, conn, &mut |c| done.finish(c, false));
+        self.table.insert(key, f.ts.0, conn, &mut |c| {
+            // A closed connection only lingered for late packets: nothing is cut short.
+            let open = !c.closed;
+            done.finish(c, false);
+            open
+        });
     }
 
     fn tcp(&mut self, f: &Frame<'_>, ip: IpMeta, tcp: TcpView<'_>) {

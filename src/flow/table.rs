@@ -77,7 +77,8 @@ pub struct Table<V> {
     /// keys, and still seeded so a crafted capture cannot pick colliding addresses in advance.
     map: HashMap<FlowKey, (i64, V), foldhash::fast::RandomState>,
     cap: usize,
-    /// Connections pushed out because the table was full.
+    /// Connections pushed out because the table was full while they were still going on (the
+    /// evict callback said so; a closed connection lingering for late packets is not counted).
     pub evicted_full: u64,
 }
 
@@ -115,8 +116,9 @@ impl<V> Table<V> {
     }
 
     /// Insert a new connection. When the table is full, the least recently seen connections are
-    /// removed first and handed to `evict` (an eighth of the table at a time, so eviction is rare).
-    pub fn insert(&mut self, key: FlowKey, now: i64, value: V, evict: &mut dyn FnMut(V)) {
+    /// removed first and handed to `evict` (an eighth of the table at a time, so eviction is rare),
+    /// which tells whether that cut the connection short.
+    pub fn insert(&mut self, key: FlowKey, now: i64, value: V, evict: &mut dyn FnMut(V) -> bool) {
         if self.map.len() >= self.cap {
             let mut ages: Vec<i64> = self.map.values().map(|(t, _)| *t).collect();
             let n = (self.cap / 8).max(1).min(ages.len().saturating_sub(1));
@@ -130,8 +132,9 @@ impl<V> Table<V> {
                 .collect();
             for k in old {
                 if let Some((_, v)) = self.map.remove(&k) {
-                    self.evicted_full += 1;
-                    evict(v);
+                    if evict(v) {
+                        self.evicted_full += 1;
+                    }
                 }
             }
         }
@@ -228,10 +231,17 @@ mod tests {
         let mut t = Table::new(16);
         let mut evicted = Vec::new();
         for i in 0..1000u16 {
-            t.insert(key(i + 1000), i64::from(i), i, &mut |v| evicted.push(v));
+            t.insert(key(i + 1000), i64::from(i), i, &mut |v| {
+                evicted.push(v);
+                v % 2 == 0
+            });
             assert!(t.len() <= 16);
         }
-        assert_eq!(t.evicted_full as usize, evicted.len());
+        let cut_short = evicted.iter().filter(|v| *v % 2 == 0).count();
+        assert_eq!(
+            t.evicted_full as usize, cut_short,
+            "only those cut short count"
+        );
         assert!(evicted.len() >= 1000 - 16);
         // The newest is still there; the oldest went.
         assert!(t.get_mut(&key(1999), 2000).is_some());

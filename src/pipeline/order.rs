@@ -34,6 +34,11 @@ pub trait Emit: Send {
     fn take(&mut self) -> (Vec<Session>, Limits);
     /// Copies of the sessions emitted and kept so far.
     fn emitted(&self) -> Vec<Session>;
+    /// The emitter's counts of what was capped, to add the ordering's own.
+    fn limits(&mut self) -> &mut Limits;
+    /// How many sessions may wait for an earlier one still open before the earliest of them
+    /// are written anyway, out of first-frame order (what one waiting session costs differs).
+    fn max_waiting(&self) -> usize;
 }
 
 /// The analyzers' side of an ordered output: object safe, shared as
@@ -52,11 +57,17 @@ pub trait Sessions: Send {
     fn take(&mut self) -> (Vec<Session>, Limits);
 }
 
-/// Past this many client/server address pairs, TCP sessions of new pairs are no longer
-/// remembered for linking RDP-UDP flows (a scan of a million hosts must not grow memory).
-const MAX_LINK_PAIRS: usize = 65_536;
+/// Client/server address pairs whose TCP sessions are remembered for linking RDP-UDP flows;
+/// past this, the least recently seen eighth is forgotten (a scan of a million hosts must not
+/// grow memory: at most about 4 MB).
+const MAX_LINK_PAIRS: usize = 8_192;
 /// TCP sessions remembered per address pair (besides the first).
 const LINK_RECENT: usize = 16;
+/// Sessions kept whole ([`Collect`]: text report, TUI) that may wait for an earlier one still
+/// open ([`Emit::max_waiting`]). Past the bound, the earliest waiting are written anyway, a
+/// quarter at a time, numbered in the order written (counted in [`Limits::sessions_unordered`]):
+/// one connection open all capture long must not make memory grow with every one after it.
+pub const MAX_WAITING_KEPT: usize = 2_048;
 
 /// A TCP session's span, for tying RDP-UDP flows to it.
 #[derive(Debug, Clone, Copy)]
@@ -141,37 +152,57 @@ impl<E: Emit> Ordered<E> {
                 break;
             }
             let pending = entry.remove();
-            let id = self.next_id;
-            self.next_id += 1;
-            match pending {
-                Pending::Tcp {
-                    pair,
-                    start,
-                    end,
-                    held,
-                } => {
-                    if let Some(pair) = pair {
-                        self.remember(pair, Span { id, start, end });
-                    }
-                    self.emit.emit_held(id, held);
+            self.write(pending);
+        }
+    }
+
+    /// Too many sessions wait: write the earliest of them now, out of first-frame order.
+    fn overflow(&mut self) {
+        let bound = self.emit.max_waiting();
+        while self.pending.len() > bound - bound / 4 {
+            let Some((key, pending)) = self.pending.pop_first() else {
+                break;
+            };
+            let l = self.emit.limits();
+            l.sessions_unordered += 1;
+            l.first_unordered.get_or_insert(key.0);
+            l.waiting_bound = l.waiting_bound.max(bound as u64);
+            self.write(pending);
+        }
+    }
+
+    /// Number one session and hand it to the emitter.
+    fn write(&mut self, pending: Pending<E::Held>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        match pending {
+            Pending::Tcp {
+                pair,
+                start,
+                end,
+                held,
+            } => {
+                if let Some(pair) = pair {
+                    self.remember(pair, Span { id, start, end });
                 }
-                Pending::Whole(mut s) => {
-                    s.id = id;
-                    if s.transport == Transport::Udp {
-                        s.tcp_session = self.link(&s);
-                    }
-                    if self.compact {
-                        super::compact_summarised(&mut s);
-                    }
-                    self.emit.emit(*s);
+                self.emit.emit_held(id, held);
+            }
+            Pending::Whole(mut s) => {
+                s.id = id;
+                if s.transport == Transport::Udp {
+                    s.tcp_session = self.link(&s);
                 }
+                if self.compact {
+                    super::compact_summarised(&mut s);
+                }
+                self.emit.emit(*s);
             }
         }
     }
 
     fn remember(&mut self, pair: (IpAddr, IpAddr), span: Span) {
         if self.pairs.len() >= MAX_LINK_PAIRS && !self.pairs.contains_key(&pair) {
-            return;
+            self.forget_oldest_pairs();
         }
         let p = self.pairs.entry(pair).or_default();
         if p.first.is_none() {
@@ -181,6 +212,19 @@ impl<E: Emit> Ordered<E> {
             p.recent.pop_front();
         }
         p.recent.push_back(span);
+    }
+
+    /// Make room among the remembered address pairs: forget the eighth whose latest TCP
+    /// session is oldest (a flow between them is then no longer linked).
+    fn forget_oldest_pairs(&mut self) {
+        let latest = |p: &PairSpans| p.recent.back().or(p.first.as_ref()).map_or(0, |s| s.id);
+        let mut ages: Vec<u64> = self.pairs.values().map(latest).collect();
+        if ages.is_empty() {
+            return;
+        }
+        let n = (MAX_LINK_PAIRS / 8).min(ages.len() - 1);
+        let cut = *ages.select_nth_unstable(n).1;
+        self.pairs.retain(|_, p| latest(p) > cut);
     }
 
     /// The TCP session an RDP-UDP flow belongs to (MS-RDPBCGR 1.3.1.1: the UDP transport is
@@ -223,6 +267,9 @@ impl<E: Emit> Sessions for Ordered<E> {
         };
         self.pending.insert(key, pending);
         self.release();
+        if self.pending.len() > self.emit.max_waiting() {
+            self.overflow();
+        }
     }
 
     fn mark(&mut self, source: usize, mark: FrameNo) {
@@ -283,6 +330,14 @@ impl Emit for Collect {
 
     fn emitted(&self) -> Vec<Session> {
         self.store.sessions().to_vec()
+    }
+
+    fn limits(&mut self) -> &mut Limits {
+        &mut self.store.limits
+    }
+
+    fn max_waiting(&self) -> usize {
+        MAX_WAITING_KEPT
     }
 }
 
@@ -406,6 +461,45 @@ mod tests {
                  blocked or disabled on the server). TCP session #1 carries the session."
             )
         );
+    }
+
+    #[test]
+    fn too_many_waiting_are_written_early_and_counted() {
+        let mut o = Ordered::new(Collect::default(), false);
+        o.sources(1);
+        // A session that began at frame 2 is still open: nothing from frame 2 on may leave.
+        o.mark(0, 2);
+        let n = MAX_WAITING_KEPT as u64 + 1_000;
+        let mut most = 0;
+        for i in 0..n {
+            o.finished(0, s(10 + i, Transport::Tcp, "10.0.0.1:1000", 0, 1));
+            most = most.max(o.waiting());
+        }
+        assert!(most <= MAX_WAITING_KEPT, "waiting grew to {most}");
+        // The open session ends; everything leaves.
+        o.finished(0, s(2, Transport::Tcp, "10.0.0.1:999", 0, 1));
+        o.mark(0, FrameNo::MAX);
+        let (sessions, limits) = o.take();
+        let order: Vec<(u64, FrameNo)> = sessions.iter().map(|s| (s.id, s.first_frame)).collect();
+        assert_eq!(order.len() as u64, n + 1, "every session written once");
+        assert!(
+            order
+                .iter()
+                .enumerate()
+                .all(|(i, (id, _))| *id == i as u64 + 1)
+        );
+        // Those written early come first, in first-frame order; then the late one; then the rest.
+        let early = limits.sessions_unordered as usize;
+        assert!(early > 0 && early < order.len());
+        assert_eq!(order[early].1, 2, "the session that held them back");
+        assert!(
+            order
+                .windows(2)
+                .take(early)
+                .all(|w| w[0].1 < w[1].1 || w[1].1 == 2)
+        );
+        assert_eq!(limits.first_unordered, Some(10));
+        assert_eq!(limits.waiting_bound, MAX_WAITING_KEPT as u64);
     }
 
     #[test]

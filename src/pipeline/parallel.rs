@@ -23,7 +23,7 @@
 //! through a return channel, so steady state allocates nothing per packet.
 //!
 //! The result equals the single-threaded run's except where a per-analyzer bound is reached
-//! (more than 12,288 connections open at once, or thousands of IP fragments pending): each
+//! (more than 8,192 connections open at once, or thousands of IP fragments pending): each
 //! worker then applies its share of the bound to its own connections. An ICMP error carried in IP fragments is keyed
 //! by its outer addresses, not by the packet it quotes.
 

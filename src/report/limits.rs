@@ -28,6 +28,15 @@ pub fn warnings(file: &str, skipped: &Skipped, out: &mut Vec<String>) -> u64 {
             l.sessions_dropped
         ));
     }
+    if l.sessions_unordered > 0 {
+        items += l.sessions_unordered;
+        out.push(format!(
+            "{file}: {}{} sessions written before an earlier session that was still open: more than {} were waiting for it (from there on sessions are numbered in the order written, not by first frame)",
+            first(l.first_unordered),
+            l.sessions_unordered,
+            l.waiting_bound
+        ));
+    }
     if l.events_dropped > 0 {
         items += l.events_dropped;
         out.push(format!(

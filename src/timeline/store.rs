@@ -31,6 +31,13 @@ pub struct Limits {
     pub reassembly_overflows: u64,
     /// Segments not reassembled (implausibly far ahead, or after the stream ended).
     pub segments_dropped: u64,
+    /// Sessions written before an earlier session that was still open, because more than
+    /// `waiting_bound` were waiting for it ([`crate::pipeline::order::Emit::max_waiting`]).
+    pub sessions_unordered: u64,
+    /// The first frame of the first such session written.
+    pub first_unordered: Option<FrameNo>,
+    /// The bound on waiting sessions that was reached.
+    pub waiting_bound: u64,
     /// Retransmitted bytes that differed from the first copy (first copy kept).
     pub inconsistent_bytes: u64,
     /// Sessions with such bytes.
@@ -48,6 +55,9 @@ impl Limits {
         self.first_summarised = first(self.first_summarised, o.first_summarised);
         self.sessions_dropped += o.sessions_dropped;
         self.first_dropped = first(self.first_dropped, o.first_dropped);
+        self.sessions_unordered += o.sessions_unordered;
+        self.first_unordered = first(self.first_unordered, o.first_unordered);
+        self.waiting_bound = self.waiting_bound.max(o.waiting_bound);
         self.events_dropped += o.events_dropped;
         self.sessions_capped += o.sessions_capped;
         self.reassembly_overflows += o.reassembly_overflows;
