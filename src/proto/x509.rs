@@ -95,6 +95,42 @@ impl CertInfo {
         Ok(summarise(&cert))
     }
 
+    /// [`CertInfo::from_der`] through a small per-thread memo of the last certificates seen:
+    /// a server sends the same certificate on every connection, and parsing one costs tens of
+    /// microseconds (a few percent of a whole analysis). The result is the same value.
+    pub fn from_der_cached(der: &[u8]) -> Result<CertInfo, ProtoError> {
+        use std::cell::RefCell;
+        use std::collections::VecDeque;
+        /// Certificates remembered per thread (the DER bytes are kept to compare).
+        const REMEMBERED: usize = 16;
+        /// Larger certificates are parsed every time.
+        const MAX_DER: usize = 16 << 10;
+        thread_local! {
+            static SEEN: RefCell<VecDeque<(Box<[u8]>, CertInfo)>> = const { RefCell::new(VecDeque::new()) };
+        }
+        if der.len() > MAX_DER {
+            return CertInfo::from_der(der);
+        }
+        let hit = SEEN.with_borrow_mut(|seen| {
+            let i = seen.iter().position(|(d, _)| **d == *der)?;
+            let entry = seen.remove(i)?;
+            let info = entry.1.clone();
+            seen.push_back(entry);
+            Some(info)
+        });
+        if let Some(info) = hit {
+            return Ok(info);
+        }
+        let info = CertInfo::from_der(der)?;
+        SEEN.with_borrow_mut(|seen| {
+            if seen.len() >= REMEMBERED {
+                seen.pop_front();
+            }
+            seen.push_back((der.into(), info.clone()));
+        });
+        Ok(info)
+    }
+
     /// Valid, expired or not yet valid at `unix_secs` (e.g. the capture time of the handshake).
     pub fn validity_at(&self, unix_secs: i64) -> Validity {
         if unix_secs < self.not_before {

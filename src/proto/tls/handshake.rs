@@ -182,7 +182,7 @@ fn certificate(msg: &[u8]) -> Result<Decoded, String> {
     let mut certs = Vec::with_capacity(total);
     let mut problem = None;
     for (i, raw) in c.cert_chain.iter().enumerate() {
-        match CertInfo::from_der(raw.data) {
+        match CertInfo::from_der_cached(raw.data) {
             Ok(ci) => certs.push(ci),
             Err(e) => {
                 if problem.is_none() {

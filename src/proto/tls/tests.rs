@@ -551,6 +551,30 @@ fn rdp_proprietary_chain_x509_matches_zeek() {
 }
 
 #[test]
+fn remembered_certificates_are_the_parsed_ones() {
+    let (a, b) = (hex(RDP_X509_CERT1), hex(RDP_X509_CERT2));
+    let (pa, pb) = (
+        CertInfo::from_der(&a).unwrap(),
+        CertInfo::from_der(&b).unwrap(),
+    );
+    // Alternating, beyond the memo's size with other bytes in between: always the same value.
+    for round in 0..40u8 {
+        assert_eq!(CertInfo::from_der_cached(&a).unwrap(), pa);
+        assert_eq!(CertInfo::from_der_cached(&b).unwrap(), pb);
+        // Other DER bytes (a different signature byte) fill the memo in between.
+        let mut other = a.clone();
+        other[a.len() - 1] ^= round | 1;
+        assert_eq!(
+            CertInfo::from_der_cached(&other),
+            CertInfo::from_der(&other)
+        );
+    }
+    // A cut certificate is an error every time, even right after the whole one was seen.
+    assert!(CertInfo::from_der_cached(&a[..a.len() - 1]).is_err());
+    assert!(CertInfo::from_der_cached(&a[..a.len() - 1]).is_err());
+}
+
+#[test]
 fn tls13_handshake_encrypts_both_directions_after_server_hello() {
     let (c, s) = (hex(TLS13_C), hex(TLS13_S));
     let flights: [(Direction, &[u8]); 3] = [(C, &c[..260]), (S, &s), (C, &c[260..])];
