@@ -12,7 +12,6 @@
 
 use crate::flow::segment::TcpSegment;
 use crate::types::{Direction, FrameNo, Timestamp};
-use std::collections::VecDeque;
 
 /// Receives reassembled stream bytes, in order, per direction.
 pub trait StreamSink {
@@ -99,6 +98,51 @@ fn len32(b: &[u8]) -> u32 {
     u32::try_from(b.len()).unwrap_or(u32::MAX)
 }
 
+/// The last [`RECENT_BYTES`] delivered bytes of a direction, in a fixed window written round
+/// (allocated at the first delivery): a delivered segment costs one or two copies, nothing else.
+#[derive(Debug, Default)]
+struct Recent {
+    buf: Option<Box<[u8; RECENT_BYTES]>>,
+    /// Bytes remembered (at most [`RECENT_BYTES`]).
+    len: usize,
+    /// Where the next byte goes.
+    end: usize,
+}
+
+impl Recent {
+    /// Forget the bytes (a gap: what follows does not continue them), keeping the window.
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Remember the end of `bytes`, just delivered.
+    fn push(&mut self, bytes: &[u8]) {
+        let tail = bytes
+            .get(bytes.len().saturating_sub(RECENT_BYTES)..)
+            .unwrap_or_default();
+        let buf = self.buf.get_or_insert_with(|| Box::new([0; RECENT_BYTES]));
+        let (first, wrapped) = tail.split_at((RECENT_BYTES - self.end).min(tail.len()));
+        if let Some(d) = buf.get_mut(self.end..self.end + first.len()) {
+            d.copy_from_slice(first);
+        }
+        if let Some(d) = buf.get_mut(..wrapped.len()) {
+            d.copy_from_slice(wrapped);
+        }
+        self.end = (self.end + tail.len()) % RECENT_BYTES;
+        self.len = (self.len + tail.len()).min(RECENT_BYTES);
+    }
+
+    /// How many bytes of `new` differ from those remembered from `back` bytes before the end
+    /// on (`back <= len`).
+    fn differing(&self, back: usize, new: &[u8]) -> usize {
+        let Some(buf) = &self.buf else { return 0 };
+        // Physical index of the logical byte `back` bytes before the end.
+        let start = (self.end + RECENT_BYTES - back.min(self.len)) % RECENT_BYTES;
+        let (a, b) = buf.split_at(start);
+        b.iter().chain(a).zip(new).filter(|(x, y)| x != y).count()
+    }
+}
+
 /// One direction's reassembly state.
 #[derive(Debug)]
 pub struct Reassembler {
@@ -109,7 +153,7 @@ pub struct Reassembler {
     pending: Vec<Pending>,
     pending_bytes: usize,
     /// The last delivered bytes, ending at `next` (cleared at every gap).
-    recent: VecDeque<u8>,
+    recent: Recent,
     /// Sequence number of the FIN octet, once a FIN was seen.
     fin: Option<u32>,
     ended: bool,
@@ -123,7 +167,7 @@ impl Reassembler {
     /// retransmission of them is then not compared) and give back spare capacity. Buffered
     /// out-of-order blocks stay.
     pub fn hibernate(&mut self) {
-        self.recent = VecDeque::new();
+        self.recent = Recent::default();
         self.pending.shrink_to_fit();
         self.scratch = Vec::new();
     }
@@ -135,7 +179,7 @@ impl Reassembler {
             next: None,
             pending: Vec::new(),
             pending_bytes: 0,
-            recent: VecDeque::new(),
+            recent: Recent::default(),
             fin: None,
             ended: false,
             stats: ReassemblyStats::default(),
@@ -228,7 +272,7 @@ impl Reassembler {
     fn finish_end(&mut self, frame: FrameNo, sink: &mut impl StreamSink) {
         if !self.ended {
             self.ended = true;
-            self.recent = VecDeque::new();
+            self.recent = Recent::default();
             sink.end(self.dir, frame);
         }
     }
@@ -329,12 +373,7 @@ impl Reassembler {
             self.next = Some(next.wrapping_add(len32(bytes)));
         }
         self.stats.delivered_bytes += bytes.len() as u64;
-        let keep = bytes.len().min(RECENT_BYTES);
-        let tail = bytes.get(bytes.len() - keep..).unwrap_or(&[]);
-        // Make room first (one bulk drain, not a pop per byte), then append the tail.
-        let excess = (self.recent.len() + tail.len()).saturating_sub(RECENT_BYTES);
-        self.recent.drain(..excess.min(self.recent.len()));
-        self.recent.extend(tail);
+        self.recent.push(bytes);
         sink.data(self.dir, frame, ts, bytes);
     }
 
@@ -343,17 +382,13 @@ impl Reassembler {
         let back = usize::try_from(back).unwrap_or(usize::MAX);
         let n = new.len().min(back);
         self.stats.overlap_bytes += n as u64;
-        if back > self.recent.len() || n < 2 {
+        if back > self.recent.len || n < 2 {
             // Not remembered (or a 1-byte keep-alive probe, which is garbage by design).
             return;
         }
-        let start = self.recent.len() - back;
         let differing = self
             .recent
-            .range(start..start + n)
-            .zip(new.iter())
-            .filter(|(a, b)| a != b)
-            .count();
+            .differing(back, new.get(..n).unwrap_or_default());
         self.stats.inconsistent_bytes += differing as u64;
     }
 
@@ -511,6 +546,47 @@ pub fn seq_lt(a: u32, b: u32) -> bool {
 pub(crate) mod tests {
     use super::*;
     use crate::flow::segment::{TcpFlags, TcpOptions};
+
+    #[test]
+    fn recent_window_matches_the_last_delivered_bytes_across_wraps() {
+        let mut r = Recent::default();
+        let mut all: Vec<u8> = Vec::new();
+        let mut x = 7u32;
+        for round in 0..300usize {
+            let len = [1, 1460, 3000, 5000, 17, 4096][round % 6];
+            let seg: Vec<u8> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    (x >> 16) as u8
+                })
+                .collect();
+            r.push(&seg);
+            all.extend_from_slice(&seg);
+            if round % 50 == 49 {
+                r.clear();
+                all.clear();
+            }
+            assert_eq!(r.len, all.len().min(RECENT_BYTES));
+            // Compare a copy of the remembered bytes, with some altered, from several depths.
+            for back in [1usize, 2, 100, 1460, 4095, 4096] {
+                if back > r.len {
+                    continue;
+                }
+                let start = all.len() - back;
+                let mut new: Vec<u8> = all[start..].iter().take(700).copied().collect();
+                assert_eq!(r.differing(back, &new), 0, "round {round} back {back}");
+                let k = new.len();
+                for i in (0..k).step_by(3) {
+                    new[i] ^= 0x5a;
+                }
+                assert_eq!(
+                    r.differing(back, &new),
+                    k.div_ceil(3),
+                    "round {round} back {back}"
+                );
+            }
+        }
+    }
 
     /// Records everything the reassembler hands out.
     #[derive(Debug, Default)]
