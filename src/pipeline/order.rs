@@ -64,9 +64,12 @@ const MAX_LINK_PAIRS: usize = 8_192;
 /// TCP sessions remembered per address pair (besides the first).
 const LINK_RECENT: usize = 16;
 /// Sessions kept whole ([`Collect`]: text report, TUI) that may wait for an earlier one still
-/// open ([`Emit::max_waiting`]). Past the bound, the earliest waiting are written anyway, a
-/// quarter at a time, numbered in the order written (counted in [`Limits::sessions_unordered`]):
-/// one connection open all capture long must not make memory grow with every one after it.
+/// open ([`Emit::max_waiting`]). Past the bound, at a mark that finds the earliest open session
+/// still open through two rounds of marks, the earliest waiting are written anyway, down to
+/// three quarters of the bound, numbered in the order written (counted in
+/// [`Limits::sessions_unordered`]): one connection open all capture long must not make memory
+/// grow with every one after it. Between marks (a sweep, at most every 16,384 frames) more may
+/// wait for a while.
 pub const MAX_WAITING_KEPT: usize = 2_048;
 
 /// A TCP session's span, for tying RDP-UDP flows to it.
@@ -106,6 +109,8 @@ pub struct Ordered<E: Emit> {
     compact: bool,
     pending: BTreeMap<(FrameNo, u64), Pending<E::Held>>,
     marks: Vec<FrameNo>,
+    /// Marks received since the lowest mark last rose (a session open all along keeps it).
+    stuck: usize,
     arrivals: u64,
     next_id: u64,
     pairs: HashMap<(IpAddr, IpAddr), PairSpans>,
@@ -119,6 +124,7 @@ impl<E: Emit> Ordered<E> {
             compact,
             pending: BTreeMap::new(),
             marks: vec![0],
+            stuck: 0,
             arrivals: 0,
             next_id: 1,
             pairs: HashMap::new(),
@@ -145,8 +151,13 @@ impl<E: Emit> Ordered<E> {
         self.pending.len()
     }
 
+    /// No session below this can still come, from any source.
+    fn lowest_mark(&self) -> FrameNo {
+        self.marks.iter().copied().min().unwrap_or(FrameNo::MAX)
+    }
+
     fn release(&mut self) {
-        let mark = self.marks.iter().copied().min().unwrap_or(FrameNo::MAX);
+        let mark = self.lowest_mark();
         while let Some(entry) = self.pending.first_entry() {
             if entry.key().0 >= mark && mark != FrameNo::MAX {
                 break;
@@ -267,16 +278,25 @@ impl<E: Emit> Sessions for Ordered<E> {
         };
         self.pending.insert(key, pending);
         self.release();
-        if self.pending.len() > self.emit.max_waiting() {
-            self.overflow();
-        }
     }
 
     fn mark(&mut self, source: usize, mark: FrameNo) {
+        let before = self.lowest_mark();
         if let Some(m) = self.marks.get_mut(source) {
             *m = (*m).max(mark);
         }
         self.release();
+        self.stuck = if self.lowest_mark() > before {
+            0
+        } else {
+            self.stuck.saturating_add(1)
+        };
+        // Only for a session that stays open through two rounds of every source's marks: a
+        // burst of sessions finished at a sweep, or a source a little behind the others,
+        // leaves at the next marks anyway.
+        if self.pending.len() > self.emit.max_waiting() && self.stuck >= 2 * self.marks.len() {
+            self.overflow();
+        }
     }
 
     fn snapshot(&self) -> Vec<Session> {
@@ -474,8 +494,12 @@ mod tests {
         for i in 0..n {
             o.finished(0, s(10 + i, Transport::Tcp, "10.0.0.1:1000", 0, 1));
             most = most.max(o.waiting());
+            if i % 100 == 99 {
+                // The analyzer's periodic sweep: the session from frame 2 is still open.
+                o.mark(0, 2);
+            }
         }
-        assert!(most <= MAX_WAITING_KEPT, "waiting grew to {most}");
+        assert!(most <= MAX_WAITING_KEPT + 100, "waiting grew to {most}");
         // The open session ends; everything leaves.
         o.finished(0, s(2, Transport::Tcp, "10.0.0.1:999", 0, 1));
         o.mark(0, FrameNo::MAX);
@@ -500,6 +524,32 @@ mod tests {
         );
         assert_eq!(limits.first_unordered, Some(10));
         assert_eq!(limits.waiting_bound, MAX_WAITING_KEPT as u64);
+    }
+
+    #[test]
+    fn a_burst_of_finished_sessions_is_not_written_early() {
+        // The end of a capture with many connections still open: they all finish at once, the
+        // source's mark still below them, then the final mark releases them in order.
+        let mut o = Ordered::new(Collect::default(), false);
+        o.sources(2);
+        o.mark(0, 1);
+        o.mark(1, 1);
+        let n = 3 * MAX_WAITING_KEPT as u64;
+        for i in (0..n).rev() {
+            o.finished(0, s(10 + i, Transport::Tcp, "10.0.0.1:1000", 0, 1));
+        }
+        // The other source is a little behind, then both are done.
+        o.mark(0, FrameNo::MAX);
+        o.mark(1, 5);
+        o.mark(1, FrameNo::MAX);
+        let (sessions, limits) = o.take();
+        assert_eq!(limits.sessions_unordered, 0);
+        assert!(
+            sessions
+                .windows(2)
+                .all(|w| w[0].first_frame < w[1].first_frame)
+        );
+        assert_eq!(sessions.len() as u64, n);
     }
 
     #[test]
