@@ -132,7 +132,9 @@ impl Decoder {
     /// Decode one frame of the given link type.
     pub fn decode<'a>(&'a mut self, link: LinkType, data: &'a [u8], ts: Timestamp) -> Decoded<'a> {
         if link == link::ETHERNET {
-            if let Some((meta, ip_number, payload, wire)) = plain_ipv4(data) {
+            if let Some((meta, ip_number, payload, wire)) =
+                plain_ipv4(data).or_else(|| plain_ipv6(data))
+            {
                 return transport(meta, ip_number, payload, Some(wire));
             }
         }
@@ -276,6 +278,32 @@ fn plain_ipv4(data: &[u8]) -> Option<(IpMeta, IpNumber, &[u8], usize)> {
     Some((meta, IpNumber(proto), payload, total - ihl))
 }
 
+/// The IPv6 counterpart of [`plain_ipv4`]: an Ethernet II frame holding an IPv6 packet (RFC 8200
+/// §3) without extension headers, its payload length non-zero and within the frame, carrying TCP
+/// or UDP. Anything else (extension headers, fragments, a cut packet) takes the etherparse path.
+fn plain_ipv6(data: &[u8]) -> Option<(IpMeta, IpNumber, &[u8], usize)> {
+    use crate::bytes::{array, be16};
+    if be16(data, 12)? != 0x86dd {
+        return None;
+    }
+    let ip = data.get(14..)?;
+    let h: [u8; 40] = array::<40>(ip, 0)?;
+    let len = usize::from(u16::from_be_bytes([h[4], h[5]]));
+    let next = h[6];
+    if h[0] >> 4 != 6 || len == 0 || 40 + len > ip.len() || (next != 6 && next != 17) {
+        return None;
+    }
+    let addr = |at: usize| array::<16>(&h, at).map(|a| IpAddr::V6(Ipv6Addr::from(a)));
+    let meta = IpMeta {
+        src: addr(8)?,
+        dst: addr(24)?,
+        ttl: h[7],
+        ip_id: None,
+    };
+    let payload = ip.get(40..40 + len)?;
+    Some((meta, IpNumber(next), payload, len))
+}
+
 /// Decode the transport layer. `wire_payload` is the IP payload length on the wire when known
 /// (the captured payload may be shorter when the snap length cut the packet).
 fn transport<'a>(
@@ -378,10 +406,10 @@ fn tcp_flags(t: &TcpSlice<'_>) -> u8 {
 mod tests {
     use super::*;
 
-    /// Ethernet/IPv4 frames of every kind the fast path meets, then each mutated: every header
-    /// byte set to telling values, and every truncation. Both paths must decode alike.
+    /// Ethernet/IPv4 and IPv6 frames of every kind the fast paths meet, then each mutated: every
+    /// header byte set to telling values, and every truncation. Both paths must decode alike.
     #[test]
-    fn plain_ipv4_shortcut_decodes_exactly_like_etherparse() {
+    fn plain_ip_shortcuts_decode_exactly_like_etherparse() {
         let mut bases: Vec<Vec<u8>> = Vec::new();
         let b = || etherparse::PacketBuilder::ethernet2([1; 6], [2; 6]);
         let mut v = Vec::new();
@@ -410,13 +438,38 @@ mod tests {
         v[16..18].copy_from_slice(&total.to_be_bytes());
         bases.push(v);
 
+        // IPv6: TCP and UDP, and TCP with Ethernet padding (all plain_ipv6 cases).
+        let v6 = |src: u8| [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, src];
+        let mut v = Vec::new();
+        b().ipv6(v6(1), v6(2), 64)
+            .tcp(50000, 3389, 7, 64000)
+            .ack(9)
+            .write(&mut v, b"hello six")
+            .unwrap();
+        bases.push(v);
+        let mut v = Vec::new();
+        b().ipv6(v6(1), v6(2), 64)
+            .udp(3389, 50000)
+            .write(&mut v, &[9; 40])
+            .unwrap();
+        bases.push(v);
+        let mut v = bases[4].clone();
+        v.extend_from_slice(&[0; 6]);
+        bases.push(v);
+
         let values = [
-            0x00, 0x01, 0x04, 0x06, 0x11, 0x20, 0x33, 0x40, 0x45, 0x4f, 0x60, 0x80, 0xff,
+            0x00, 0x01, 0x04, 0x06, 0x11, 0x20, 0x2c, 0x33, 0x40, 0x45, 0x4f, 0x60, 0x80, 0x86,
+            0xdd, 0xff,
         ];
         let mut cases = 0;
         for base in &bases {
             let mut frames = vec![base.clone()];
-            for at in 12..(14 + 24).min(base.len()) {
+            let header_end = if base[12] == 0x86 {
+                14 + 40 + 4
+            } else {
+                14 + 24
+            };
+            for at in 12..header_end.min(base.len()) {
                 for &x in &values {
                     let mut m = base.clone();
                     m[at] = x;
@@ -434,9 +487,9 @@ mod tests {
                 cases += 1;
             }
         }
-        // The shortcut really is taken for the clean frames.
+        // The shortcuts really are taken for the clean frames.
         for base in &bases {
-            assert!(plain_ipv4(base).is_some());
+            assert!(plain_ipv4(base).or_else(|| plain_ipv6(base)).is_some());
         }
         assert!(cases > 1_000);
     }
