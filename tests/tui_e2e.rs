@@ -245,3 +245,56 @@ fn keylog_flag_shows_decrypted_events() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The terminal goes away under the UI (an SSH session dropped, a tmux window killed): the
+/// process must end, not spin on the dead tty.
+#[test]
+fn the_ui_ends_when_its_terminal_hangs_up() {
+    if !have_tmux() {
+        eprintln!("notice: tmux not installed; TUI end-to-end test skipped");
+        return;
+    }
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/cert-expired.pcap");
+    let tmux = Tmux {
+        socket: format!("rdpscope-hup-{}", std::process::id()),
+    };
+    let pid_file = std::env::temp_dir().join(format!("rdpscope-hup-{}.pid", std::process::id()));
+    let cmd = format!(
+        "echo $$ > '{}'; TERM=xterm-256color exec '{}' tui '{}'",
+        pid_file.display(),
+        bin.display(),
+        sample.display()
+    );
+    let o = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmux.wait_for("the capture to load", |s| s.contains("Sessions 1"));
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
+    assert!(proc_dir.exists(), "the UI runs as pid {pid}");
+    assert!(tmux.run(&["kill-session", "-t", "e2e"]).status.success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while proc_dir.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let gone = !proc_dir.exists();
+    if !gone {
+        let _ = Command::new("kill").args(["-9", pid.trim()]).status();
+    }
+    let _ = std::fs::remove_file(&pid_file);
+    assert!(
+        gone,
+        "the UI (pid {}) still runs after its terminal hung up",
+        pid.trim()
+    );
+}

@@ -8,7 +8,8 @@
 //! * [`export`]: `e`, the selected session's packets to a pcapng.
 //!
 //! The terminal is restored on every exit path: normal return, errors (a guard's `Drop`),
-//! panics (a panic hook), SIGTERM/SIGHUP (a flag checked by the loop).
+//! panics (a panic hook), SIGTERM (a flag checked by the loop); SIGHUP ends the process at once
+//! (the terminal is gone).
 
 pub mod app;
 pub mod chart;
@@ -90,9 +91,18 @@ pub fn run(mut app: App, feed: Feed, source: Source, stop: Arc<AtomicBool>) -> i
         return Err(io::Error::other("standard output is not a terminal"));
     }
     let (mut terminal, _guard) = setup()?;
-    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
-        let _ = signal_hook::flag::register(sig, stop.clone());
-    }
+    // SIGTERM: leave the loop and restore the terminal; a second one ends the process at once.
+    let term = signal_hook::consts::SIGTERM;
+    let _ = signal_hook::flag::register_conditional_shutdown(term, 128 + term, stop.clone());
+    let _ = signal_hook::flag::register(term, stop.clone());
+    // SIGHUP: the terminal is gone, so there is nothing to restore, and crossterm's reader
+    // would spin on the dead tty (its read loop never ends on EOF or EIO, and the loop here
+    // never gets to look at a flag): end at once, as SIGHUP's default action does.
+    let hup = signal_hook::consts::SIGHUP;
+    // SAFETY: the action only calls `low_level::exit` (`_exit`), which is async-signal-safe.
+    let _ = unsafe {
+        signal_hook::low_level::register(hup, move || signal_hook::low_level::exit(128 + hup))
+    };
     let mut dirty = true;
     while !stop.load(Ordering::Relaxed) {
         dirty |= feed.drain(&mut app);
