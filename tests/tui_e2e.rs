@@ -19,6 +19,21 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// A private tmux server for one test, or `None` (with a notice) when tmux is missing.
+    fn open(name: &str) -> Option<Tmux> {
+        let have = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !have {
+            eprintln!("notice: tmux not installed; TUI end-to-end test skipped");
+            return None;
+        }
+        Some(Tmux {
+            socket: format!("rdpscope-{name}-{}", std::process::id()),
+        })
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .arg("-L")
@@ -63,13 +78,6 @@ impl Drop for Tmux {
     }
 }
 
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// The last failed session of `report --json` for the file: (client, cause, drop frame, id, packets).
 fn first_failure(bin: &Path, file: &Path) -> (String, String, u64, u64, u64) {
     let out = Command::new(bin)
@@ -102,10 +110,9 @@ fn first_failure(bin: &Path, file: &Path) -> (String, String, u64, u64, u64) {
 
 #[test]
 fn select_failed_session_export_and_quit() {
-    if !have_tmux() {
-        eprintln!("notice: tmux not installed; TUI end-to-end test skipped");
+    let Some(tmux) = Tmux::open("e2e") else {
         return;
-    }
+    };
     let Some(file) = common::corpus_file("RDP-bruteforce/RDP-HotAccounts.pcap") else {
         return;
     };
@@ -115,9 +122,6 @@ fn select_failed_session_export_and_quit() {
     let dir = std::env::temp_dir().join(format!("rdpscope-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let tmux = Tmux {
-        socket: format!("rdpscope-e2e-{}", std::process::id()),
-    };
     let dir_s = dir.to_str().unwrap();
     let o = tmux.run(&[
         "new-session",
@@ -195,15 +199,11 @@ fn select_failed_session_export_and_quit() {
 /// mark; a bad key file is refused before the screen switches.
 #[test]
 fn keylog_flag_shows_decrypted_events() {
-    if !have_tmux() {
-        eprintln!("notice: tmux not installed; TUI end-to-end test skipped");
+    let Some(tmux) = Tmux::open("e2e-keylog") else {
         return;
-    }
+    };
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let tmux = Tmux {
-        socket: format!("rdpscope-e2e-keylog-{}", std::process::id()),
-    };
     let o = tmux.run(&[
         "new-session",
         "-d",
@@ -250,15 +250,11 @@ fn keylog_flag_shows_decrypted_events() {
 /// process must end, not spin on the dead tty.
 #[test]
 fn the_ui_ends_when_its_terminal_hangs_up() {
-    if !have_tmux() {
-        eprintln!("notice: tmux not installed; TUI end-to-end test skipped");
+    let Some(tmux) = Tmux::open("hup") else {
         return;
-    }
+    };
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
     let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/cert-expired.pcap");
-    let tmux = Tmux {
-        socket: format!("rdpscope-hup-{}", std::process::id()),
-    };
     let pid_file = std::env::temp_dir().join(format!("rdpscope-hup-{}.pid", std::process::id()));
     let cmd = format!(
         "echo $$ > '{}'; TERM=xterm-256color exec '{}' tui '{}'",
