@@ -34,6 +34,15 @@ impl Tmux {
         })
     }
 
+    /// Start the session `e2e` of `cols` x `rows` running `command` (after `extra` options).
+    fn start(&self, (cols, rows): (&str, &str), extra: &[&str], command: &str) {
+        let mut args = vec!["new-session", "-d", "-s", "e2e", "-x", cols, "-y", rows];
+        args.extend_from_slice(extra);
+        args.push(command);
+        let o = self.run(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .arg("-L")
@@ -123,20 +132,7 @@ fn select_failed_session_export_and_quit() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let dir_s = dir.to_str().unwrap();
-    let o = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-c",
-        dir_s,
-        "sh",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmux.start(("100", "30"), &["-c", dir_s], "sh");
     let cmd = format!(
         "PS1='$ ' TERM=xterm-256color '{}' tui '{}'; echo EXIT=$?",
         bin.display(),
@@ -204,18 +200,7 @@ fn keylog_flag_shows_decrypted_events() {
     };
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let o = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "160",
-        "-y",
-        "50",
-        "sh",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmux.start(("160", "50"), &[], "sh");
     let cmd = format!(
         "PS1='$ ' TERM=xterm-256color '{}' tui --keylog '{}' '{}'; echo EXIT=$?",
         bin.display(),
@@ -262,18 +247,7 @@ fn the_ui_ends_when_its_terminal_hangs_up() {
         bin.display(),
         sample.display()
     );
-    let o = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &cmd,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmux.start(("100", "30"), &[], &cmd);
     tmux.wait_for("the capture to load", |s| s.contains("Sessions 1"));
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));

@@ -17,8 +17,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 
 /// Serialised sessions waiting for an earlier one are kept in memory up to this, then on disk.
 pub const HELD_IN_MEMORY: usize = 2 << 20;
-/// Sessions that may wait (as their JSON in the spool, and about 200 bytes of memory each) for
-/// an earlier one still open: see [`Emit::max_waiting`]. 32,768 cost about 7 MB.
+/// Sessions that may wait (as their JSON in the spool, and an index entry of a few hundred bytes
+/// in memory each) for an earlier one still open: see [`Emit::max_waiting`].
 pub const MAX_WAITING: usize = 32_768;
 
 /// The serialised session objects start with this placeholder id (`id` is the first field).
