@@ -8,7 +8,7 @@ pub mod shard;
 
 pub use parallel::{analyze_file_into, analyze_file_parallel, threads_from_env};
 
-use crate::capture::{self, Frame, OpenError, ReadSummary};
+use crate::capture::{self, Frame, OpenError, ReadSummary, Reread};
 use crate::decode::{Decoded, Decoder, IpMeta, TcpView, Transport};
 use crate::flow::reassembly::StreamSink;
 use crate::flow::segment::{TcpFlags, TcpSegment};
@@ -382,6 +382,7 @@ fn finish(mut c: Conn, opts: &Options, done: &mut Limits, at_end: bool) -> Optio
             let mut sink = Sink {
                 session: &mut c.session,
                 dissector: &mut c.dissector,
+                reread: None,
             };
             tcp.finish(&mut sink);
             let mut inconsistent = false;
@@ -460,9 +461,15 @@ pub(crate) fn compact_summarised(s: &mut Session) {
 struct Sink<'c> {
     session: &'c mut Session,
     dissector: &'c mut Dissector,
+    /// The capture file, when stream bytes can be read again from it.
+    reread: Option<&'c Reread>,
 }
 
 impl StreamSink for Sink<'_> {
+    fn reread(&mut self, at: u64, buf: &mut [u8]) -> bool {
+        self.reread.is_some_and(|r| r.read_at(at, buf))
+    }
+
     fn data(&mut self, dir: Direction, frame: u64, ts: Timestamp, bytes: &[u8]) {
         self.dissector
             .data(At { dir, frame, ts }, bytes, self.session);
@@ -706,12 +713,14 @@ fn on_tcp(c: &mut Conn, f: &Frame<'_>, dir: Direction, ip: IpMeta, tcp: &TcpView
         options: crate::decode::tcp_options(tcp.options),
         payload: tcp.payload,
         payload_len: tcp.wire_len,
+        payload_at: f.offset_of(tcp.payload),
         ip_id: ip.ip_id,
         ttl: ip.ttl,
     };
     let mut sink = Sink {
         session: &mut c.session,
         dissector: &mut c.dissector,
+        reread: f.in_file.map(|i| i.file),
     };
     let analysis = conn.on_segment(&seg, &mut sink);
     note_analysis(&mut c.session, f, dir, analysis.flags);

@@ -150,6 +150,7 @@ fn steady_allocations(len: usize) -> u64 {
             link: 1,
             data: d,
             orig_len: d.len() as u32,
+            in_file: None,
         })
         .collect();
     let mut a = Analyzer::new(Options::default());

@@ -325,3 +325,96 @@ fn bogus_record_length_stops_with_a_warning_naming_the_frame() {
     assert_eq!(s.warnings.len(), 1);
     assert!(s.warnings[0].starts_with("frame 3: "), "{:?}", s.warnings);
 }
+
+/// The little-endian µs pcap rewritten in the "modified" (Kuznetzov) format: magic a1b2cd34,
+/// 24-byte record headers (interface index, protocol, packet type and padding added).
+fn modified(le_us: &[u8]) -> Vec<u8> {
+    let mut out = le_us[..24].to_vec();
+    out[..4].copy_from_slice(&0xa1b2_cd34u32.to_le_bytes());
+    let mut i = 24;
+    while i < le_us.len() {
+        let cap = u32::from_le_bytes(le_us[i + 8..i + 12].try_into().unwrap()) as usize;
+        out.extend_from_slice(&le_us[i..i + 16]);
+        out.extend_from_slice(&[2, 0, 0, 0, 0x08, 0x00, 0, 0]);
+        out.extend_from_slice(&le_us[i + 16..i + 16 + cap]);
+        i += 16 + cap;
+    }
+    out
+}
+
+/// Frames read from a file say where their bytes lie in it (the reassembler reads stream bytes
+/// back from there instead of copying them): every frame of every format, read either way,
+/// reads back as its own bytes; a compressed file's frames say nothing.
+#[test]
+fn frames_say_where_their_bytes_lie_in_the_file() {
+    /// Counts the frame, and whether it said where it lies, after reading it back from there.
+    fn read_back(f: &capture::Frame<'_>, name: &str, seen: &mut (u64, u64)) {
+        seen.0 += 1;
+        if let Some(i) = f.in_file {
+            let mut back = vec![0u8; f.data.len()];
+            assert!(
+                i.file.read_at(i.offset, &mut back),
+                "{name} frame {}",
+                f.number
+            );
+            assert_eq!(back, f.data, "{name} frame {}", f.number);
+            assert_eq!(f.offset_of(f.data), Some(i.offset));
+            seen.1 += 1;
+        }
+    }
+    fn check(path: &Path, compressed: bool) {
+        let name = path.display().to_string();
+        let mut plain = (0, 0);
+        capture::read_file(path, None, &mut |f| read_back(f, &name, &mut plain)).unwrap();
+        let mut shared = (0, 0);
+        let name_shared = format!("{name} (shared)");
+        capture::read_file_shared(path, None, &mut |f, _| {
+            read_back(f, &name_shared, &mut shared)
+        })
+        .unwrap();
+        assert!(plain.0 > 0, "{name}");
+        let expect = if compressed { 0 } else { plain.0 };
+        assert_eq!(plain, (plain.0, expect), "{name}");
+        assert_eq!(shared, plain, "{name}");
+    }
+    let base = sample_pcap();
+    check(&pcapgen::temp_file("at-le-us.pcap", &base), false);
+    for (big, nanos) in [(true, false), (false, true)] {
+        let name = format!("at-{big}-{nanos}.pcap");
+        check(
+            &pcapgen::temp_file(&name, &variant(&base, big, nanos)),
+            false,
+        );
+    }
+    let m = pcapgen::temp_file("at-modified.pcap", &modified(&base));
+    check(&m, false);
+    let frames: Vec<Vec<u8>> = [Seg::new(0, true, 1000, 0, "S").data(b"abc")]
+        .iter()
+        .map(pcapgen::frame)
+        .collect();
+    check(
+        &pcapgen::temp_file("at.pcapng", &two_interface_pcapng(&frames)),
+        false,
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&base).unwrap();
+    check(
+        &pcapgen::temp_file("at.pcap.gz", &gz.finish().unwrap()),
+        true,
+    );
+    for entry in std::fs::read_dir(common::samples()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "pcap") {
+            check(&p, false);
+        }
+    }
+    let Some(corpus) = common::corpus() else {
+        return;
+    };
+    for (rel, _) in index_rows(&corpus) {
+        let p = corpus.join(&rel);
+        if p.is_file() {
+            check(&p, rel.ends_with(".gz"));
+        }
+    }
+}

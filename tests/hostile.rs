@@ -838,7 +838,8 @@ fn overlapping_segments_with_different_data_are_counted_first_copy_kept() {
         k.send_at(true, start, &[i.wrapping_add(1); 1000]);
         k.send_at(true, start.wrapping_add(500), &[i.wrapping_add(2); 1000]);
     }
-    let rep = report_of(&pcapgen::tcp_pcap(&k.close()));
+    let pcap = pcapgen::tcp_pcap(&k.close());
+    let rep = report_of(&pcap);
     // Per block: 1000 bytes differ in the full copy, 500 in the shifted one (the other 500 are new
     // data past the end and are delivered).
     let w = warning(&rep, "of retransmissions differed").expect("overlap warning");
@@ -854,6 +855,23 @@ fn overlapping_segments_with_different_data_are_counted_first_copy_kept() {
         .unwrap();
     assert!(n >= 10 * 1000, "{w}");
     assert_eq!(rep.sessions.len(), 1);
+    // From a file, the first copies are not kept in memory but read back from the file when
+    // the retransmissions come (plain pcap, pcapng-free path; one and two analyzers): the
+    // same count.
+    let path = std::env::temp_dir().join(format!("rdpscope-overlap-{}.pcap", std::process::id()));
+    std::fs::write(&path, &pcap).unwrap();
+    for threads in [1, 2] {
+        let opts = Options::default();
+        let (read, a) =
+            rdpscope::pipeline::analyze_file_parallel(&path, opts, None, threads).unwrap();
+        let from_file = FileReport::new("adversarial.pcap".into(), read, a);
+        assert_eq!(
+            warning(&from_file, "of retransmissions differed"),
+            Some(w),
+            "{threads} analyzer(s)"
+        );
+    }
+    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]

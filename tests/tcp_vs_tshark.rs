@@ -150,6 +150,7 @@ fn run(name: &str) -> Outcome {
             },
             payload: &zeros[..r.captured],
             payload_len: r.len as u32,
+            payload_at: None,
             ip_id: r.ip_id,
             ttl: 64,
         };

@@ -9,7 +9,7 @@ mod chunked;
 
 pub use chunked::Chunk;
 
-use super::{Format, Frame, LinkType, OpenError, ReadSummary, Secrets};
+use super::{Format, Frame, InFile, LinkType, OpenError, ReadSummary, Reread, Secrets};
 use crate::types::Timestamp;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
@@ -37,11 +37,12 @@ pub fn read_file(
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<ReadSummary, OpenError> {
     let file = File::open(path).map_err(OpenError::Io)?;
+    let reread = Reread::of(&file);
     let counted = Counting {
         inner: file,
         progress,
     };
-    read_reader(counted, on_frame)
+    read_any(counted, reread, on_frame)
 }
 
 /// [`read_file`], for a caller that keeps frames beyond the callback (e.g. hands them to other
@@ -66,18 +67,20 @@ pub fn read_file_shared(
         progress,
     };
     if !plain_pcap {
-        return read_reader(counted, &mut |f| on_frame(f, None));
+        let reread = Reread::of(&counted.inner);
+        return read_any(counted, reread, &mut |f| on_frame(f, None));
     }
     let Some(reader) = chunked::ChunkedPcap::new(counted) else {
         // The file changed since it was looked at: read it again the ordinary way.
         return read_file(path, None, &mut |f| on_frame(f, None));
     };
     let current = reader.current();
+    let reread = reader.reread();
     let mut summary = ReadSummary {
         format: Some(Format::Pcap),
         ..ReadSummary::default()
     };
-    drive(reader, Format::Pcap, &mut summary, &mut |f| {
+    drive(reader, (Format::Pcap, reread), &mut summary, &mut |f| {
         on_frame(f, Some(&current.borrow()))
     });
     Ok(summary)
@@ -104,7 +107,17 @@ fn is_plain_pcap(file: &mut File) -> bool {
 
 /// Read a capture from any byte stream (a file, stdin, a decompressor).
 pub fn read_reader<R: Read>(
+    reader: R,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, OpenError> {
+    read_any(reader, None, on_frame)
+}
+
+/// [`read_reader`]; `reread` is the file `reader` reads from its first byte on, when frames
+/// are to say where they lie in it (not when it is compressed).
+fn read_any<R: Read>(
     mut reader: R,
+    reread: Option<Reread>,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<ReadSummary, OpenError> {
     // Read the magic number, then hand it back in front of the rest: no extra buffering layer
@@ -115,11 +128,11 @@ pub fn read_reader<R: Read>(
         let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(64 * 1024, rest));
         let inner_magic = read4(&mut gz)?;
         let inner = std::io::Cursor::new(inner_magic).chain(gz);
-        let mut summary = read_uncompressed(inner_magic, inner, on_frame)?;
+        let mut summary = read_uncompressed(inner_magic, inner, None, on_frame)?;
         summary.gzip = true;
         return Ok(summary);
     }
-    read_uncompressed(magic, rest, on_frame)
+    read_uncompressed(magic, rest, reread, on_frame)
 }
 
 /// The first four bytes; a shorter input is simply not a capture.
@@ -158,6 +171,7 @@ fn detect(magic: [u8; 4]) -> Option<Format> {
 fn read_uncompressed<R: Read>(
     magic: [u8; 4],
     reader: R,
+    reread: Option<Reread>,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<ReadSummary, OpenError> {
     let format = detect(magic).ok_or_else(|| {
@@ -175,12 +189,12 @@ fn read_uncompressed<R: Read>(
         Format::Pcap => {
             let r = LegacyPcapReader::new(INITIAL_BUFFER, full)
                 .map_err(|e| OpenError::NotACapture(format!("bad pcap header: {e:?}")))?;
-            drive(r, format, &mut summary, on_frame);
+            drive(r, (format, reread), &mut summary, on_frame);
         }
         Format::PcapNg => {
             let r = PcapNGReader::new(INITIAL_BUFFER, full)
                 .map_err(|e| OpenError::NotACapture(format!("bad pcapng section header: {e:?}")))?;
-            drive(r, format, &mut summary, on_frame);
+            drive(r, (format, reread), &mut summary, on_frame);
         }
     }
     Ok(summary)
@@ -207,7 +221,20 @@ struct Reading<'s> {
     last_ts: Timestamp,
     warned_oversize: bool,
     warned_iface: bool,
+    /// The file, when it can be read again: frames then say where their bytes lie in it.
+    reread: Option<Reread>,
+    /// File offset of the block being handled.
+    pos: u64,
+    /// Bytes before a pcap record's data (16, or 24 in the "modified" format).
+    record_header: u64,
 }
+
+/// Bytes before the packet data of a pcapng Enhanced Packet Block (pcapng §4.3: type, length,
+/// interface, two timestamp words, captured and original lengths).
+const EPB_HEADER: u64 = 28;
+/// Bytes before the packet data of a pcapng Simple Packet Block (§4.4: type, length, original
+/// length).
+const SPB_HEADER: u64 = 12;
 
 impl Reading<'_> {
     fn next_frame_no(&self) -> u64 {
@@ -225,7 +252,7 @@ impl Reading<'_> {
         &mut self,
         ts: Timestamp,
         iface: Interface,
-        data: &[u8],
+        (data, header): (&[u8], u64),
         orig_len: u32,
         on_frame: &mut dyn FnMut(&Frame<'_>),
     ) {
@@ -237,6 +264,10 @@ impl Reading<'_> {
             link: iface.link,
             data,
             orig_len,
+            in_file: self.reread.as_ref().map(|file| InFile {
+                file,
+                offset: self.pos + header,
+            }),
         };
         on_frame(&frame);
     }
@@ -246,6 +277,7 @@ impl Reading<'_> {
         match block {
             PcapBlockOwned::LegacyHeader(h) => {
                 self.big_endian = h.is_bigendian();
+                self.record_header = if h.is_modified_format() { 24 } else { 16 };
                 let units = if h.is_nanosecond_precision() {
                     1_000_000_000
                 } else {
@@ -281,7 +313,8 @@ impl Reading<'_> {
                 }
                 let frac = u64::from(b.ts_usec);
                 let ts = ts_from_units(i64::from(b.ts_sec), frac, iface.units_per_sec);
-                self.emit(ts, iface, b.data, b.origlen, on_frame);
+                let header = self.record_header;
+                self.emit(ts, iface, (b.data, header), b.origlen, on_frame);
                 true
             }
             PcapBlockOwned::NG(block) => self.ng_block(block, on_frame),
@@ -341,7 +374,7 @@ impl Reading<'_> {
                     iface.units_per_sec,
                 );
                 let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
-                self.emit(ts, iface, data, epb.origlen, on_frame);
+                self.emit(ts, iface, (data, EPB_HEADER), epb.origlen, on_frame);
                 true
             }
             Block::SimplePacket(spb) => {
@@ -353,7 +386,7 @@ impl Reading<'_> {
                 let caplen = (spb.origlen as usize).min(spb.data.len());
                 let data = spb.data.get(..caplen).unwrap_or(spb.data);
                 let ts = self.last_ts;
-                self.emit(ts, iface, data, spb.origlen, on_frame);
+                self.emit(ts, iface, (data, SPB_HEADER), spb.origlen, on_frame);
                 true
             }
             Block::DecryptionSecrets(dsb) => {
@@ -413,7 +446,7 @@ fn ts_from_units(secs: i64, frac: u64, units_per_sec: u64) -> Timestamp {
 
 fn drive<R: PcapReaderIterator>(
     mut reader: R,
-    format: Format,
+    (format, reread): (Format, Option<Reread>),
     summary: &mut ReadSummary,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) {
@@ -425,6 +458,9 @@ fn drive<R: PcapReaderIterator>(
         last_ts: Timestamp::default(),
         warned_oversize: false,
         warned_iface: false,
+        reread,
+        pos: 0,
+        record_header: 16,
     };
     let mut capacity = INITIAL_BUFFER;
     let mut stalls = 0u32;
@@ -455,6 +491,7 @@ fn drive<R: PcapReaderIterator>(
                 // each time the read position passes the middle (every byte of the file copied
                 // once more, ~5 % of a run). `refill` moves only the unread tail, when needed.
                 reader.consume_noshift(offset);
+                st.pos += offset as u64;
             }
             Err(Step::Eof) => return,
             Err(Step::Refill) => {

@@ -170,6 +170,7 @@ impl LiveCapture {
                     link: self.link,
                     data: p.data,
                     orig_len: p.header.len,
+                    in_file: None,
                 };
                 on_frame(&frame);
                 Ok(true)

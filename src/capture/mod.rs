@@ -31,6 +31,65 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
     /// The length of the packet on the wire.
     pub orig_len: u32,
+    /// Where `data` lies in the capture file, when that file can be read again.
+    pub in_file: Option<InFile<'a>>,
+}
+
+impl Frame<'_> {
+    /// The file offset of `part`, a slice of this frame's `data` (`None` when the frame is not
+    /// in a file that can be read again, or `part` is not within `data`, e.g. a reassembled
+    /// IP datagram).
+    pub fn offset_of(&self, part: &[u8]) -> Option<u64> {
+        let in_file = self.in_file?;
+        let start = (part.as_ptr() as usize).checked_sub(self.data.as_ptr() as usize)?;
+        let end = start.checked_add(part.len())?;
+        (end <= self.data.len()).then(|| in_file.offset + start as u64)
+    }
+}
+
+/// Where a frame's bytes lie in the file they were read from.
+#[derive(Debug, Clone, Copy)]
+pub struct InFile<'a> {
+    /// The file, open for reading at any offset.
+    pub file: &'a Reread,
+    /// Offset of the frame's first byte.
+    pub offset: u64,
+}
+
+/// A regular, uncompressed capture file open for reading at any offset (shared by threads:
+/// positional reads do not move a file position).
+#[derive(Debug, Clone)]
+pub struct Reread(std::sync::Arc<std::fs::File>);
+
+impl Reread {
+    /// A second handle on `file`, when it is a regular file (not a FIFO or terminal).
+    pub fn of(file: &std::fs::File) -> Option<Reread> {
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return None;
+        }
+        file.try_clone()
+            .ok()
+            .map(|f| Reread(std::sync::Arc::new(f)))
+    }
+
+    /// Fill `buf` from offset `at`; false when the file no longer holds those bytes.
+    pub fn read_at(&self, at: u64, buf: &mut [u8]) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.0.read_exact_at(buf, at).is_ok()
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (at, buf);
+            false
+        }
+    }
+
+    /// Whether both handles are on the same open file.
+    pub fn same(&self, other: &Reread) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// Capture file formats.

@@ -218,6 +218,7 @@ mod tests {
                 link: *link,
                 data,
                 orig_len: *orig,
+                in_file: None,
             })
             .unwrap();
         }
@@ -251,6 +252,7 @@ mod tests {
                 link: 101,
                 data: &[0x45, 0],
                 orig_len: 2,
+                in_file: None,
             })
             .unwrap();
             assert!(!path.exists());

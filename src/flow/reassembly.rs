@@ -13,6 +13,9 @@
 use crate::flow::segment::TcpSegment;
 use crate::types::{Direction, FrameNo, Timestamp};
 
+mod recent;
+use recent::Recent;
+
 /// Receives reassembled stream bytes, in order, per direction.
 pub trait StreamSink {
     /// Next in-order bytes of `dir`'s stream; `frame` is the frame that completed them.
@@ -21,6 +24,13 @@ pub trait StreamSink {
     fn gap(&mut self, dir: Direction, frame: FrameNo, missing_len: u32);
     /// `dir`'s stream ended (FIN reached in order, RST, or end of capture) at `frame`.
     fn end(&mut self, dir: Direction, frame: FrameNo);
+    /// Fill `buf` with the capture file's bytes from offset `at` (stream bytes delivered
+    /// earlier, which the reassembler noted by position instead of copying: see
+    /// [`TcpSegment::payload_at`]); false when they cannot be read again.
+    fn reread(&mut self, at: u64, buf: &mut [u8]) -> bool {
+        let _ = (at, buf);
+        false
+    }
 }
 
 /// A sink that drops everything (for callers that only want the analysis).
@@ -86,6 +96,8 @@ struct Pending {
     frame: FrameNo,
     ts: Timestamp,
     data: Vec<u8>,
+    /// Where `data` starts in the capture file, when it can be read again from it.
+    at: Option<u64>,
 }
 
 impl Pending {
@@ -96,51 +108,6 @@ impl Pending {
 
 fn len32(b: &[u8]) -> u32 {
     u32::try_from(b.len()).unwrap_or(u32::MAX)
-}
-
-/// The last [`RECENT_BYTES`] delivered bytes of a direction, in a fixed window written round
-/// (allocated at the first delivery): a delivered segment costs one or two copies, nothing else.
-#[derive(Debug, Default)]
-struct Recent {
-    buf: Option<Box<[u8; RECENT_BYTES]>>,
-    /// Bytes remembered (at most [`RECENT_BYTES`]).
-    len: usize,
-    /// Where the next byte goes.
-    end: usize,
-}
-
-impl Recent {
-    /// Forget the bytes (a gap: what follows does not continue them), keeping the window.
-    fn clear(&mut self) {
-        self.len = 0;
-    }
-
-    /// Remember the end of `bytes`, just delivered.
-    fn push(&mut self, bytes: &[u8]) {
-        let tail = bytes
-            .get(bytes.len().saturating_sub(RECENT_BYTES)..)
-            .unwrap_or_default();
-        let buf = self.buf.get_or_insert_with(|| Box::new([0; RECENT_BYTES]));
-        let (first, wrapped) = tail.split_at((RECENT_BYTES - self.end).min(tail.len()));
-        if let Some(d) = buf.get_mut(self.end..self.end + first.len()) {
-            d.copy_from_slice(first);
-        }
-        if let Some(d) = buf.get_mut(..wrapped.len()) {
-            d.copy_from_slice(wrapped);
-        }
-        self.end = (self.end + tail.len()) % RECENT_BYTES;
-        self.len = (self.len + tail.len()).min(RECENT_BYTES);
-    }
-
-    /// How many bytes of `new` differ from those remembered from `back` bytes before the end
-    /// on (`back <= len`).
-    fn differing(&self, back: usize, new: &[u8]) -> usize {
-        let Some(buf) = &self.buf else { return 0 };
-        // Physical index of the logical byte `back` bytes before the end.
-        let start = (self.end + RECENT_BYTES - back.min(self.len)) % RECENT_BYTES;
-        let (a, b) = buf.split_at(start);
-        b.iter().chain(a).zip(new).filter(|(x, y)| x != y).count()
-    }
 }
 
 /// One direction's reassembly state.
@@ -231,7 +198,7 @@ impl Reassembler {
         if !seg.payload.is_empty() {
             let n = seg.payload.len().min(seg.len() as usize);
             let bytes = seg.payload.get(..n).unwrap_or(&[]);
-            self.insert(data_seq, bytes, seg.frame, seg.ts, sink);
+            self.insert(data_seq, (bytes, seg.payload_at), seg.frame, seg.ts, sink);
         }
         if seg.flags.fin() && self.fin.is_none() {
             self.fin = Some(data_seq.wrapping_add(seg.len()));
@@ -362,23 +329,30 @@ impl Reassembler {
             let skip = usize::try_from(off).unwrap_or(usize::MAX);
             if let Some(rest) = block.data.get(skip..) {
                 if !rest.is_empty() {
-                    self.deliver(block.frame, block.ts, rest, sink);
+                    let at = block.at.map(|a| a + skip as u64);
+                    self.deliver(block.frame, block.ts, (rest, at), sink);
                 }
             }
         }
     }
 
-    fn deliver(&mut self, frame: FrameNo, ts: Timestamp, bytes: &[u8], sink: &mut impl StreamSink) {
+    fn deliver(
+        &mut self,
+        frame: FrameNo,
+        ts: Timestamp,
+        (bytes, at): (&[u8], Option<u64>),
+        sink: &mut impl StreamSink,
+    ) {
         if let Some(next) = self.next {
             self.next = Some(next.wrapping_add(len32(bytes)));
         }
         self.stats.delivered_bytes += bytes.len() as u64;
-        self.recent.push(bytes);
+        self.recent.push(bytes, at);
         sink.data(self.dir, frame, ts, bytes);
     }
 
     /// Compare `new` (starting `back` bytes before `next`) with the remembered delivered bytes.
-    fn compare_recent(&mut self, back: u32, new: &[u8]) {
+    fn compare_recent(&mut self, back: u32, new: &[u8], sink: &mut impl StreamSink) {
         let back = usize::try_from(back).unwrap_or(usize::MAX);
         let n = new.len().min(back);
         self.stats.overlap_bytes += n as u64;
@@ -386,16 +360,17 @@ impl Reassembler {
             // Not remembered (or a 1-byte keep-alive probe, which is garbage by design).
             return;
         }
-        let differing = self
-            .recent
-            .differing(back, new.get(..n).unwrap_or_default());
-        self.stats.inconsistent_bytes += differing as u64;
+        let new = new.get(..n).unwrap_or_default();
+        if let Some(differing) = self.recent.differing(back, new, sink) {
+            self.stats.inconsistent_bytes += differing as u64;
+        }
     }
 
+    /// Insert `payload` (at file offset `at`, when known) starting at sequence number `seq`.
     fn insert(
         &mut self,
         seq: u32,
-        payload: &[u8],
+        (payload, at): (&[u8], Option<u64>),
         frame: FrameNo,
         ts: Timestamp,
         sink: &mut impl StreamSink,
@@ -405,16 +380,18 @@ impl Reassembler {
         let end = seq.wrapping_add(len);
         let mut seq = seq;
         let mut payload = payload;
+        let mut at = at;
         // Part (or all) before `next`: already delivered or given up.
         let before = next.wrapping_sub(seq);
         if before > 0 && before < MAX_AHEAD {
             if !seq_gt(end, next) {
-                self.compare_recent(before, payload);
+                self.compare_recent(before, payload, sink);
                 return;
             }
             let cut = usize::try_from(before).unwrap_or(usize::MAX);
             let (old, rest) = payload.split_at(cut.min(payload.len()));
-            self.compare_recent(before, old);
+            self.compare_recent(before, old, sink);
+            at = at.map(|a| a + old.len() as u64);
             payload = rest;
             seq = next;
         }
@@ -425,7 +402,7 @@ impl Reassembler {
         }
         // The common case: nothing buffered, the whole segment is one piece (no allocation).
         if self.pending.is_empty() {
-            self.place(seq, payload, frame, ts, sink);
+            self.place(seq, (payload, at), frame, ts, sink);
             return;
         }
         // Split the new data into pieces not covered by buffered blocks (first data wins).
@@ -470,7 +447,8 @@ impl Reassembler {
             let Some(bytes) = payload.get(off..off + plen as usize) else {
                 continue;
             };
-            self.place(pseq, bytes, frame, ts, sink);
+            let at = at.map(|a| a + off as u64);
+            self.place(pseq, (bytes, at), frame, ts, sink);
         }
         self.scratch = pieces;
     }
@@ -479,7 +457,7 @@ impl Reassembler {
     fn place(
         &mut self,
         seq: u32,
-        bytes: &[u8],
+        (bytes, at): (&[u8], Option<u64>),
         frame: FrameNo,
         ts: Timestamp,
         sink: &mut impl StreamSink,
@@ -492,7 +470,7 @@ impl Reassembler {
                 return;
             }
             if ahead == 0 {
-                self.deliver(frame, ts, bytes, sink);
+                self.deliver(frame, ts, (bytes, at), sink);
                 self.drain(sink);
                 return;
             }
@@ -511,6 +489,7 @@ impl Reassembler {
                         frame,
                         ts,
                         data: bytes.to_vec(),
+                        at,
                     },
                 );
                 self.pending_bytes += bytes.len();
@@ -547,47 +526,6 @@ pub(crate) mod tests {
     use super::*;
     use crate::flow::segment::{TcpFlags, TcpOptions};
 
-    #[test]
-    fn recent_window_matches_the_last_delivered_bytes_across_wraps() {
-        let mut r = Recent::default();
-        let mut all: Vec<u8> = Vec::new();
-        let mut x = 7u32;
-        for round in 0..300usize {
-            let len = [1, 1460, 3000, 5000, 17, 4096][round % 6];
-            let seg: Vec<u8> = (0..len)
-                .map(|_| {
-                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                    (x >> 16) as u8
-                })
-                .collect();
-            r.push(&seg);
-            all.extend_from_slice(&seg);
-            if round % 50 == 49 {
-                r.clear();
-                all.clear();
-            }
-            assert_eq!(r.len, all.len().min(RECENT_BYTES));
-            // Compare a copy of the remembered bytes, with some altered, from several depths.
-            for back in [1usize, 2, 100, 1460, 4095, 4096] {
-                if back > r.len {
-                    continue;
-                }
-                let start = all.len() - back;
-                let mut new: Vec<u8> = all[start..].iter().take(700).copied().collect();
-                assert_eq!(r.differing(back, &new), 0, "round {round} back {back}");
-                let k = new.len();
-                for i in (0..k).step_by(3) {
-                    new[i] ^= 0x5a;
-                }
-                assert_eq!(
-                    r.differing(back, &new),
-                    k.div_ceil(3),
-                    "round {round} back {back}"
-                );
-            }
-        }
-    }
-
     /// Records everything the reassembler hands out.
     #[derive(Debug, Default)]
     pub struct Collect {
@@ -623,6 +561,7 @@ pub(crate) mod tests {
             options: TcpOptions::default(),
             payload,
             payload_len: payload.len() as u32,
+            payload_at: None,
             ip_id: None,
             ttl: 64,
         }

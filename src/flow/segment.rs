@@ -172,6 +172,10 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
     /// TCP payload length on the wire, from the IP header (Wireshark's `tcp.len`).
     pub payload_len: u32,
+    /// Where `payload` starts in the capture file, when the file can be read again (a plain
+    /// pcap or pcapng file): the reassembler then notes delivered bytes by position instead
+    /// of copying them ([`StreamSink::reread`](crate::flow::reassembly::StreamSink::reread)).
+    pub payload_at: Option<u64>,
     /// IPv4 identification (None for IPv6 without a fragment header).
     pub ip_id: Option<u32>,
     /// IPv4 TTL or IPv6 hop limit.

@@ -394,12 +394,16 @@ fn fingerprint(seg: &TcpSegment<'_>) -> u64 {
         let p = u128::from(a) * u128::from(b);
         (p as u64) ^ ((p >> 64) as u64)
     };
-    let word = |b: &[u8]| {
-        let mut w = [0u8; 8];
-        for (d, s) in w.iter_mut().zip(b) {
-            *d = *s;
+    // Eight bytes as one load when there are eight (a byte loop here compiled to a memcpy call).
+    let word = |b: &[u8]| match b.first_chunk::<8>() {
+        Some(w) => u64::from_le_bytes(*w),
+        None => {
+            let mut w = [0u8; 8];
+            for (d, s) in w.iter_mut().zip(b) {
+                *d = *s;
+            }
+            u64::from_le_bytes(w)
         }
-        u64::from_le_bytes(w)
     };
     let p = seg.payload;
     let head = word(p);
@@ -961,6 +965,7 @@ mod tests {
                     options: TcpOptions::default(),
                     payload: &x.payload,
                     payload_len: x.payload.len() as u32,
+                    payload_at: None,
                     ip_id: x.ip_id,
                     ttl: 64,
                 };
@@ -1057,6 +1062,7 @@ mod tests {
                     options: TcpOptions::default(),
                     payload: &x.payload,
                     payload_len: x.payload.len() as u32,
+                    payload_at: None,
                     ip_id: x.ip_id,
                     ttl: 64,
                 };

@@ -800,6 +800,7 @@ mod tests {
                 options: TcpOptions::default(),
                 payload: &buf[..*len],
                 payload_len: *len as u32,
+                payload_at: None,
                 ip_id: None,
                 ttl: 64,
             });

@@ -31,7 +31,7 @@
 
 use super::shard;
 use super::{Analysis, Analyzer, Options, Output, SWEEP_EVERY, Skipped};
-use crate::capture::{self, Chunk, Frame, LinkType, OpenError, ReadSummary};
+use crate::capture::{self, Chunk, Frame, InFile, LinkType, OpenError, ReadSummary, Reread};
 use crate::types::{FrameNo, Timestamp};
 use std::path::Path;
 use std::sync::Arc;
@@ -112,6 +112,8 @@ struct Slot {
     orig_len: u32,
     start: usize,
     end: usize,
+    /// Where the frame lies in the batch's file, if it can be read again.
+    at: Option<u64>,
     /// Frames fed before this one, across all workers (drives the periodic sweep).
     fed_before: u64,
 }
@@ -141,6 +143,8 @@ struct Batch {
     slots: Vec<Slot>,
     /// Sweep points: (before slot index, capture time, the frame that triggered it).
     sweeps: Vec<(usize, Timestamp, FrameNo)>,
+    /// The capture file the slots' offsets are in.
+    reread: Option<Reread>,
 }
 
 impl Batch {
@@ -150,6 +154,7 @@ impl Batch {
             bytes: 0,
             slots: Vec::new(),
             sweeps: Vec::with_capacity(4),
+            reread: None,
         }
     }
 
@@ -189,6 +194,10 @@ fn work(
                 link: s.link,
                 data: batch.data.get(s.start..s.end).unwrap_or_default(),
                 orig_len: s.orig_len,
+                in_file: s
+                    .at
+                    .zip(batch.reread.as_ref())
+                    .map(|(offset, file)| InFile { file, offset }),
             });
         }
         for (_, ts, at) in sweeps {
@@ -321,6 +330,11 @@ fn run(
                 }
             };
             b.bytes += f.data.len();
+            if let Some(i) = f.in_file {
+                if b.reread.as_ref().is_none_or(|held| !held.same(i.file)) {
+                    b.reread = Some(i.file.clone());
+                }
+            }
             b.slots.push(Slot {
                 number: f.number,
                 ts: f.ts,
@@ -328,6 +342,7 @@ fn run(
                 orig_len: f.orig_len,
                 start,
                 end,
+                at: f.in_file.map(|i| i.offset),
                 fed_before: fed - 1,
             });
         });
@@ -408,6 +423,7 @@ mod tests {
                 link: 1,
                 data: d,
                 orig_len: d.len() as u32,
+                in_file: None,
             })
             .collect()
     }

@@ -82,6 +82,11 @@ impl ChunkedPcap {
         })
     }
 
+    /// The file, for reading frames' bytes again.
+    pub fn reread(&self) -> Option<crate::capture::Reread> {
+        crate::capture::Reread::of(&self.reader.0.inner)
+    }
+
     /// The chunk the current frame borrows from, for the frame callback.
     pub fn current(&self) -> Rc<RefCell<Chunk>> {
         Rc::clone(&self.shared)
