@@ -714,6 +714,7 @@ fn on_tcp(c: &mut Conn, f: &Frame<'_>, dir: Direction, ip: IpMeta, tcp: &TcpView
         payload: tcp.payload,
         payload_len: tcp.wire_len,
         payload_at: f.offset_of(tcp.payload),
+        checksum: tcp.checksum,
         ip_id: ip.ip_id,
         ttl: ip.ttl,
     };

@@ -151,6 +151,7 @@ fn run(name: &str) -> Outcome {
             payload: &zeros[..r.captured],
             payload_len: r.len as u32,
             payload_at: None,
+            checksum: 0,
             ip_id: r.ip_id,
             ttl: 64,
         };

@@ -63,6 +63,8 @@ pub struct TcpView<'a> {
     pub payload: &'a [u8],
     /// Payload length on the wire (from the IP length), which can exceed `payload.len()`.
     pub wire_len: u32,
+    /// The checksum field as sent (not verified: offloading leaves it unset on the sender).
+    pub checksum: u16,
 }
 
 /// What a frame decoded to.
@@ -331,6 +333,7 @@ fn transport<'a>(
                         options: tcp.header_slice().get(20..).unwrap_or_default(),
                         payload: tcp.payload(),
                         wire_len,
+                        checksum: tcp.checksum(),
                     },
                 )
             }

@@ -562,6 +562,7 @@ pub(crate) mod tests {
             payload,
             payload_len: payload.len() as u32,
             payload_at: None,
+            checksum: 0,
             ip_id: None,
             ttl: 64,
         }

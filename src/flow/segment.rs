@@ -176,6 +176,9 @@ pub struct TcpSegment<'a> {
     /// pcap or pcapng file): the reassembler then notes delivered bytes by position instead
     /// of copying them ([`StreamSink::reread`](crate::flow::reassembly::StreamSink::reread)).
     pub payload_at: Option<u64>,
+    /// The TCP checksum field as sent (unverified): it sums the payload, so a capture
+    /// duplicate has the same one.
+    pub checksum: u16,
     /// IPv4 identification (None for IPv6 without a fragment header).
     pub ip_id: Option<u32>,
     /// IPv4 TTL or IPv6 hop limit.

@@ -801,6 +801,7 @@ mod tests {
                 payload: &buf[..*len],
                 payload_len: *len as u32,
                 payload_at: None,
+                checksum: 0,
                 ip_id: None,
                 ttl: 64,
             });

@@ -26,9 +26,10 @@ struct Note {
 
 #[derive(Debug)]
 struct Window {
+    /// `notes[..noted]`, oldest first (inline: no second allocation to reach per segment).
+    notes: [Note; MAX_NOTES],
+    noted: usize,
     bytes: [u8; RECENT_BYTES],
-    /// At most [`MAX_NOTES`], oldest first.
-    notes: Vec<Note>,
 }
 
 /// The last [`RECENT_BYTES`] delivered bytes (allocated at the first delivery).
@@ -47,7 +48,7 @@ impl Recent {
     pub(super) fn clear(&mut self) {
         self.len = 0;
         if let Some(w) = &mut self.window {
-            w.notes.clear();
+            w.noted = 0;
         }
     }
 
@@ -62,18 +63,22 @@ impl Recent {
         let first = self.total - self.len as u64;
         let w = self.window.get_or_insert_with(|| {
             Box::new(Window {
+                notes: [Note::default(); MAX_NOTES],
+                noted: 0,
                 bytes: [0; RECENT_BYTES],
-                notes: Vec::with_capacity(MAX_NOTES),
             })
         });
         w.forget_before(first);
         match at {
-            Some(at) if tail.len() >= NOTE_MIN && w.notes.len() < MAX_NOTES => {
-                w.notes.push(Note {
-                    start,
-                    len: tail.len() as u32,
-                    at: at + skip as u64,
-                });
+            Some(at) if tail.len() >= NOTE_MIN && w.noted < MAX_NOTES => {
+                if let Some(n) = w.notes.get_mut(w.noted) {
+                    *n = Note {
+                        start,
+                        len: tail.len() as u32,
+                        at: at + skip as u64,
+                    };
+                    w.noted += 1;
+                }
             }
             _ => {
                 let (a, b) = w.slots_mut(start, tail.len());
@@ -120,31 +125,44 @@ impl Window {
     /// Drop the notes of bytes before stream position `first` (no longer remembered; their
     /// slots now belong to later bytes).
     fn forget_before(&mut self, first: u64) {
-        self.notes.retain_mut(|n| {
-            let end = n.start + u64::from(n.len);
-            if n.start < first && end > first {
+        let noted = self.noted.min(MAX_NOTES);
+        let live = self.notes.get(..noted).unwrap_or_default();
+        let gone = live
+            .iter()
+            .take_while(|n| n.start + u64::from(n.len) <= first)
+            .count();
+        if gone > 0 {
+            self.notes.copy_within(gone..noted, 0);
+            self.noted = noted - gone;
+        }
+        if let Some(n) = self.notes.first_mut().filter(|_| self.noted > 0) {
+            if n.start < first {
                 let cut = first - n.start;
                 n.start = first;
                 n.at += cut;
                 n.len -= cut as u32;
             }
-            end > first
-        });
+        }
     }
 
     /// Copy every noted piece into the window from the capture file; false if one could not
     /// be read (it stays noted, and the bytes are not compared).
     fn read_back(&mut self, sink: &mut impl StreamSink) -> bool {
-        let mut notes = std::mem::take(&mut self.notes);
-        notes.retain(|n| {
+        let notes = self.notes;
+        let mut kept = 0;
+        for n in notes.iter().take(self.noted) {
             let (a, b) = self.slots_mut(n.start, n.len as usize);
             let first = a.len() as u64;
             let read = sink.reread(n.at, a) && (b.is_empty() || sink.reread(n.at + first, b));
-            !read
-        });
-        let all = notes.is_empty();
-        self.notes = notes;
-        all
+            if !read {
+                if let Some(k) = self.notes.get_mut(kept) {
+                    *k = *n;
+                }
+                kept += 1;
+            }
+        }
+        self.noted = kept;
+        kept == 0
     }
 }
 
