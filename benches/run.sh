@@ -10,7 +10,9 @@
 #   tshark -r FILE -d tcp.port==3389,tls -Y 'tls.alert_message || tcp.flags.reset==1'
 # under /usr/bin/time -v, and prints MB/s, packets/s, peak RSS and the speed ratio to
 # `tshark -q -z conv,tcp` (best of RUNS for times, largest peak RSS).
-# TSHARK=0 skips tshark (e.g. for a 4G memory check). Output of the commands goes to /dev/null.
+# TSHARK=0 skips tshark (e.g. for a 4G memory check). GEN_ARGS passes more generator options
+# (e.g. GEN_ARGS="--mss 536" for smaller packets; the file name then says so). Output of the
+# commands goes to /dev/null.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,9 @@ SIZE=${1:-1G}
 RUNS=${2:-3}
 BENCH_DIR=${BENCH_DIR:-/tmp}
 TSHARK=${TSHARK:-1}
-FILE="$BENCH_DIR/rdpscope-bench-$SIZE-seed1.pcap"
+GEN_ARGS=${GEN_ARGS:-}
+SLUG=$(echo "$GEN_ARGS" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-' | sed 's/^-//; s/-$//')
+FILE="$BENCH_DIR/rdpscope-bench-$SIZE-seed1${SLUG:+-$SLUG}.pcap"
 
 if [ "$TSHARK" = 1 ] && ! command -v tshark >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
@@ -32,7 +36,8 @@ cargo build --release --quiet --bin rdpscope --bin rdpscope-gen
 BIN=target/release/rdpscope
 if [ ! -s "$FILE" ]; then
   echo "generating $FILE ..."
-  target/release/rdpscope-gen --size "$SIZE" --seed 1 -o "$FILE"
+  # shellcheck disable=SC2086 # GEN_ARGS is a list of options
+  target/release/rdpscope-gen --size "$SIZE" --seed 1 $GEN_ARGS -o "$FILE"
 fi
 BYTES=$(stat -c %s "$FILE")
 cat "$FILE" >/dev/null   # warm page cache
