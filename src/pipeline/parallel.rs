@@ -219,7 +219,10 @@ const WORKER_SHARE: u64 = 3;
 /// Which of `n` analyzers a flow's shard hash goes to (0: the one on the reading thread).
 fn analyzer_for(hash: u64, n: usize) -> usize {
     let workers = n.saturating_sub(1) as u64;
-    let r = hash % (READER_SHARE + WORKER_SHARE * workers);
+    // `hash` scaled to 0..slots by a multiply (Lemire's reduction): a division by the runtime
+    // slot count was a sixth of the hand-out's time per frame.
+    let slots = READER_SHARE + WORKER_SHARE * workers;
+    let r = ((u128::from(hash) * u128::from(slots)) >> 64) as u64;
     if r < READER_SHARE {
         0
     } else {

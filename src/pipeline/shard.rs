@@ -127,7 +127,8 @@ fn fold(x: u128) -> u64 {
     (x as u64) ^ ((x >> 64) as u64).rotate_left(17)
 }
 
-/// A 64-bit finaliser (splitmix64's): every input bit affects the low bits used for `% n`.
+/// A 64-bit finaliser (splitmix64's): every input bit affects every output bit (the high
+/// ones pick the analyzer).
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
