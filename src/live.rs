@@ -182,6 +182,9 @@ fn run_tui(mut engine: Engine, args: &LiveArgs, stop: Arc<AtomicBool>) -> ExitCo
     let (feed, tx) = Feed::channel();
     let worker_stop = stop.clone();
     let path = args.write.clone();
+    // Set once the -w file is committed: a hangup of the terminal waits for it.
+    let saved = Arc::new(AtomicBool::new(false));
+    let worker_saved = saved.clone();
     let worker = std::thread::spawn(move || {
         while !worker_stop.load(Ordering::Relaxed) {
             if let Err(e) = engine.tick(&worker_stop) {
@@ -196,10 +199,13 @@ fn run_tui(mut engine: Engine, args: &LiveArgs, stop: Arc<AtomicBool>) -> ExitCo
                 break;
             }
         }
-        engine.close(path.as_ref())
+        let closed = engine.close(path.as_ref());
+        worker_saved.store(true, Ordering::Relaxed);
+        closed
     });
     let app = App::new(format!("live: {} ({})", args.interface, args.filter), true);
-    let ui = tui::run(app, feed, tui::Source::Live, stop.clone());
+    let on_hangup = tui::OnHangup::ExitWhenSet(saved);
+    let ui = tui::run(app, feed, tui::Source::Live, stop.clone(), on_hangup);
     stop.store(true, Ordering::Relaxed);
     let closed = worker.join();
     let mut status = ExitCode::SUCCESS;

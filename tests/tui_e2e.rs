@@ -249,11 +249,17 @@ fn the_ui_ends_when_its_terminal_hangs_up() {
     );
     tmux.start(("100", "30"), &[], &cmd);
     tmux.wait_for("the capture to load", |s| s.contains("Sessions 1"));
-    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    hang_up(&tmux, &pid_file, Duration::from_secs(5));
+}
+
+/// Kill the tmux session (the terminal goes away: SIGHUP) and assert that the process whose
+/// pid is in `pid_file` ends within `limit` (it is killed otherwise).
+fn hang_up(tmux: &Tmux, pid_file: &Path, limit: Duration) {
+    let pid = std::fs::read_to_string(pid_file).unwrap();
     let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
     assert!(proc_dir.exists(), "the UI runs as pid {pid}");
     assert!(tmux.run(&["kill-session", "-t", "e2e"]).status.success());
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + limit;
     while proc_dir.exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -261,10 +267,70 @@ fn the_ui_ends_when_its_terminal_hangs_up() {
     if !gone {
         let _ = Command::new("kill").args(["-9", pid.trim()]).status();
     }
-    let _ = std::fs::remove_file(&pid_file);
+    let _ = std::fs::remove_file(pid_file);
     assert!(
         gone,
         "the UI (pid {}) still runs after its terminal hung up",
         pid.trim()
     );
+}
+
+/// `rdpscope live -w FILE` in the terminal UI, and the terminal goes away (an SSH session
+/// dropped): the packets captured so far are still written to FILE (root only: live capture on
+/// the loopback interface).
+#[test]
+fn live_capture_file_is_kept_when_the_terminal_hangs_up() {
+    let root = std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")));
+    if !root {
+        eprintln!("notice: live TUI hangup test skipped (needs root; CI runs it as root)");
+        return;
+    }
+    let Some(tmux) = Tmux::open("livehup") else {
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
+    let dir = std::env::temp_dir().join(format!("rdpscope-livehup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pid_file, pcap) = (dir.join("pid"), dir.join("kept.pcapng"));
+    let cmd = format!(
+        "echo $$ > '{}'; TERM=xterm-256color exec '{}' live -i lo -f 'tcp port {port}' -w '{}'",
+        pid_file.display(),
+        bin.display(),
+        pcap.display()
+    );
+    tmux.start(("100", "30"), &[], &cmd);
+    tmux.wait_for("the live capture to start", |s| s.contains("live: lo"));
+    // An X.224 Connection Request makes it an RDP session on any port.
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut cr = [0u8; 19];
+        std::io::Read::read_exact(&mut s, &mut cr).unwrap();
+        s
+    });
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(
+        &mut c,
+        &[3, 0, 0, 19, 14, 0xe0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 3, 0, 0, 0],
+    )
+    .unwrap();
+    let _held = server.join().unwrap();
+    tmux.wait_for("the session on screen", |s| s.contains("Sessions 1"));
+    hang_up(&tmux, &pid_file, Duration::from_secs(10));
+    let out = Command::new(&bin)
+        .args(["report", "--json"])
+        .arg(&pcap)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "the -w file is missing or unreadable: {out:?}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["sessions"][0];
+    assert_eq!(s["server"]["port"], port, "{v}");
+    assert!(s["packets"]["client"].as_u64() >= Some(2), "{v}");
 }

@@ -8,8 +8,8 @@
 //! * [`export`]: `e`, the selected session's packets to a pcapng.
 //!
 //! The terminal is restored on every exit path: normal return, errors (a guard's `Drop`),
-//! panics (a panic hook), SIGTERM (a flag checked by the loop); SIGHUP ends the process at once
-//! (the terminal is gone).
+//! panics (a panic hook), SIGTERM (a flag checked by the loop); SIGHUP ends the process (the
+//! terminal is gone), once what the caller must save is saved ([`OnHangup`]).
 
 pub mod app;
 pub mod chart;
@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Put the terminal back: leave the alternate screen, stop mouse capture, cooked mode, cursor on.
 fn restore() {
@@ -84,9 +84,28 @@ pub enum Source {
     Live,
 }
 
+/// What ending on a hangup (SIGHUP: the terminal is gone) waits for.
+#[derive(Debug, Clone)]
+pub enum OnHangup {
+    /// Nothing to save: end at once.
+    Exit,
+    /// `stop` is set; end once this flag is set too (a live capture's `-w` file committed), or
+    /// after [`HANGUP_GRACE`] at most.
+    ExitWhenSet(Arc<AtomicBool>),
+}
+
+/// The longest a hangup waits for [`OnHangup::ExitWhenSet`].
+pub const HANGUP_GRACE: Duration = Duration::from_secs(5);
+
 /// Run the UI until the user quits (or `stop` is set by a signal). Returns when the terminal
 /// has been restored.
-pub fn run(mut app: App, feed: Feed, source: Source, stop: Arc<AtomicBool>) -> io::Result<()> {
+pub fn run(
+    mut app: App,
+    feed: Feed,
+    source: Source,
+    stop: Arc<AtomicBool>,
+    on_hangup: OnHangup,
+) -> io::Result<()> {
     if !io::stdout().is_terminal() {
         return Err(io::Error::other("standard output is not a terminal"));
     }
@@ -95,19 +114,53 @@ pub fn run(mut app: App, feed: Feed, source: Source, stop: Arc<AtomicBool>) -> i
     let term = signal_hook::consts::SIGTERM;
     let _ = signal_hook::flag::register_conditional_shutdown(term, 128 + term, stop.clone());
     let _ = signal_hook::flag::register(term, stop.clone());
-    // SIGHUP: the terminal is gone, so there is nothing to restore, and crossterm's reader
-    // would spin on the dead tty (its read loop never ends on EOF or EIO, and the loop here
-    // never gets to look at a flag): end at once, as SIGHUP's default action does.
+    let hangup = watch_hangup(stop.clone(), on_hangup)?;
+    let result = ui_loop(&mut terminal, &mut app, &feed, &source, &stop);
+    hangup.close();
+    result
+}
+
+/// On SIGHUP the terminal is gone: there is nothing to restore, and crossterm's reader spins on
+/// the dead tty (its read loop never ends on EOF or EIO, so the UI loop never gets to look at a
+/// flag). A thread waiting for the signal sets `stop`, waits for what `then` says, and ends the
+/// process with SIGHUP's status (129). Closing the returned handle ends that thread.
+fn watch_hangup(
+    stop: Arc<AtomicBool>,
+    then: OnHangup,
+) -> io::Result<signal_hook::iterator::Handle> {
     let hup = signal_hook::consts::SIGHUP;
-    // SAFETY: the action only calls `low_level::exit` (`_exit`), which is async-signal-safe.
-    let _ = unsafe {
-        signal_hook::low_level::register(hup, move || signal_hook::low_level::exit(128 + hup))
-    };
+    let mut signals = signal_hook::iterator::Signals::new([hup])?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        if signals.forever().next().is_none() {
+            return;
+        }
+        stop.store(true, Ordering::Relaxed);
+        if let OnHangup::ExitWhenSet(saved) = then {
+            let deadline = Instant::now() + HANGUP_GRACE;
+            while !saved.load(Ordering::Relaxed) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // `_exit`: other threads may hold locks (the UI thread spins inside crossterm), and
+        // everything to keep is already written.
+        signal_hook::low_level::exit(128 + hup);
+    });
+    Ok(handle)
+}
+
+fn ui_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    feed: &Feed,
+    source: &Source,
+    stop: &AtomicBool,
+) -> io::Result<()> {
     let mut dirty = true;
     while !stop.load(Ordering::Relaxed) {
-        dirty |= feed.drain(&mut app);
+        dirty |= feed.drain(app);
         if dirty {
-            terminal.draw(|f| ui::draw(f, &mut app))?;
+            terminal.draw(|f| ui::draw(f, app))?;
             dirty = false;
         }
         if !event::poll(Duration::from_millis(100))? {
@@ -117,7 +170,7 @@ pub fn run(mut app: App, feed: Feed, source: Source, stop: Arc<AtomicBool>) -> i
         match event::read()? {
             Event::Key(k) if k.kind != KeyEventKind::Release => match app.on_key(k) {
                 Action::Quit => break,
-                Action::Export => start_export(&mut app, &feed, &source),
+                Action::Export => start_export(app, feed, source),
                 Action::None => {}
             },
             Event::Mouse(m) => app.on_mouse(m),
@@ -182,6 +235,7 @@ pub fn run_file_with_keys(path: &Path, keylog: Option<&crate::proto::keylog::Key
         feed,
         Source::File(path.to_path_buf()),
         Arc::new(AtomicBool::new(false)),
+        OnHangup::Exit,
     ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
