@@ -6,6 +6,9 @@
 //! notes where they are, and copies them from the file when a retransmission is to be compared
 //! with them. Retransmitted data is rare, so most stream bytes are never touched here: copying
 //! them all cost about a tenth of a run (mostly first touches of bytes nothing else reads).
+//! Each note keeps the first 8 bytes of its piece (in the cache line the TCP header is in):
+//! bytes read back that do not start with them (the file was overwritten meanwhile, e.g. a
+//! `tcpdump -W` ring) are not compared.
 
 use super::{RECENT_BYTES, StreamSink};
 
@@ -16,12 +19,15 @@ const NOTE_MIN: usize = 256;
 const MAX_NOTES: usize = 17;
 
 /// Stream bytes `start..start + len` (positions counted from the first byte remembered) are
-/// at byte `at` of the capture file.
+/// at byte `at` of the capture file; the piece as noted began `cut` bytes earlier, with the
+/// 8 bytes `head`.
 #[derive(Debug, Clone, Copy, Default)]
 struct Note {
     start: u64,
-    len: u32,
     at: u64,
+    head: [u8; 8],
+    len: u32,
+    cut: u32,
 }
 
 #[derive(Debug)]
@@ -71,11 +77,13 @@ impl Recent {
         w.forget_before(first);
         match at {
             Some(at) if tail.len() >= NOTE_MIN && w.noted < MAX_NOTES => {
-                if let Some(n) = w.notes.get_mut(w.noted) {
+                if let (Some(n), Some(head)) = (w.notes.get_mut(w.noted), tail.first_chunk()) {
                     *n = Note {
                         start,
-                        len: tail.len() as u32,
                         at: at + skip as u64,
+                        head: *head,
+                        len: tail.len() as u32,
+                        cut: 0,
                     };
                     w.noted += 1;
                 }
@@ -141,20 +149,29 @@ impl Window {
                 n.start = first;
                 n.at += cut;
                 n.len -= cut as u32;
+                n.cut += cut as u32;
             }
         }
     }
 
     /// Copy every noted piece into the window from the capture file; false if one could not
-    /// be read (it stays noted, and the bytes are not compared).
+    /// be read, or was not what was noted (it stays noted, and the bytes are not compared).
     fn read_back(&mut self, sink: &mut impl StreamSink) -> bool {
         let notes = self.notes;
         let mut kept = 0;
         for n in notes.iter().take(self.noted) {
             let (a, b) = self.slots_mut(n.start, n.len as usize);
             let first = a.len() as u64;
-            let read = sink.reread(n.at, a) && (b.is_empty() || sink.reread(n.at + first, b));
-            if !read {
+            let mut read = sink.reread(n.at, a) && (b.is_empty() || sink.reread(n.at + first, b));
+            let mut head = [0u8; 8];
+            if n.cut == 0 {
+                for (h, x) in head.iter_mut().zip(a.iter().chain(b.iter())) {
+                    *h = *x;
+                }
+            } else {
+                read = read && sink.reread(n.at - u64::from(n.cut), &mut head);
+            }
+            if !read || head != n.head {
                 if let Some(k) = self.notes.get_mut(kept) {
                     *k = *n;
                 }
@@ -262,5 +279,29 @@ mod tests {
         assert_eq!(r.differing(10, &[8; 10], &mut file), Some(10));
         // Read once: later comparisons use the copy.
         assert_eq!(file.reads, 2);
+    }
+
+    /// A file overwritten after the bytes were noted (a capture ring reusing it): what is read
+    /// back does not start as noted, and nothing is compared, also once the note was trimmed.
+    #[test]
+    fn bytes_read_back_from_an_overwritten_file_are_not_compared() {
+        for (first, second, back) in [(1000, 0, 10), (4000, 1000, 200)] {
+            let mut r = Recent::default();
+            let mut file = File {
+                bytes: (0..6000).map(|i| (i % 251) as u8).collect(),
+                readable: true,
+                reads: 0,
+            };
+            r.push(&file.bytes[100..100 + first], Some(100));
+            if second > 0 {
+                // The window keeps the last 4096 bytes: the first note is trimmed by 904.
+                r.push(&vec![7; second], None);
+            }
+            for b in file.bytes.iter_mut() {
+                *b = b.wrapping_add(1);
+            }
+            let new = vec![0u8; back];
+            assert_eq!(r.differing(back, &new, &mut file), None, "{first}/{second}");
+        }
     }
 }
