@@ -75,25 +75,30 @@ impl Recent {
             })
         });
         w.forget_before(first);
-        match at {
-            Some(at) if tail.len() >= NOTE_MIN && w.noted < MAX_NOTES => {
-                if let (Some(n), Some(head)) = (w.notes.get_mut(w.noted), tail.first_chunk()) {
+        // Noted if it is from the file, long enough and a note is free; copied otherwise.
+        let noted = match (at, tail.first_chunk()) {
+            (Some(at), Some(head)) if tail.len() >= NOTE_MIN => w
+                .notes
+                .get_mut(w.noted)
+                .map(|n| {
                     *n = Note {
                         start,
                         at: at + skip as u64,
                         head: *head,
                         len: tail.len() as u32,
                         cut: 0,
-                    };
-                    w.noted += 1;
-                }
-            }
-            _ => {
-                let (a, b) = w.slots_mut(start, tail.len());
-                let (x, y) = tail.split_at(a.len());
-                a.copy_from_slice(x);
-                b.copy_from_slice(y);
-            }
+                    }
+                })
+                .is_some(),
+            _ => false,
+        };
+        if noted {
+            w.noted += 1;
+        } else {
+            let (a, b) = w.slots_mut(start, tail.len());
+            let (x, y) = tail.split_at(a.len());
+            a.copy_from_slice(x);
+            b.copy_from_slice(y);
         }
     }
 
