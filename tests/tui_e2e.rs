@@ -280,9 +280,7 @@ fn hang_up(tmux: &Tmux, pid_file: &Path, limit: Duration) {
 /// the loopback interface).
 #[test]
 fn live_capture_file_is_kept_when_the_terminal_hangs_up() {
-    let root = std::fs::read_to_string("/proc/self/status")
-        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")));
-    if !root {
+    if !common::is_root() {
         eprintln!("notice: live TUI hangup test skipped (needs root; CI runs it as root)");
         return;
     }

@@ -11,6 +11,18 @@ pub mod pcapgen;
 
 use std::path::PathBuf;
 
+/// Whether the tests run as root (effective uid 0): live capture needs it.
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
+}
+
 /// `../shared/corpus` beside the project, or None (with a printed notice) when it is absent.
 /// With `RDPSCOPE_REQUIRE_CORPUS=1` an absent corpus fails the test instead.
 pub fn corpus() -> Option<PathBuf> {
