@@ -11,15 +11,13 @@
 
 mod common;
 
-use common::is_root;
+use common::{X224_CR as CR, is_root};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// TPKT + X.224 Connection Request + RDP_NEG_REQ (SSL|HYBRID) (MS-RDPBCGR 2.2.1.1).
-const CR: [u8; 19] = [3, 0, 0, 19, 14, 0xe0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 3, 0, 0, 0];
 /// TPKT + X.224 Connection Confirm + RDP_NEG_RSP selecting HYBRID (MS-RDPBCGR 2.2.1.2).
 const CC: [u8; 19] = [
     3, 0, 0, 19, 14, 0xd0, 0, 0, 0x12, 0x34, 0, 2, 0, 8, 0, 2, 0, 0, 0,

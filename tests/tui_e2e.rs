@@ -34,6 +34,17 @@ impl Tmux {
         })
     }
 
+    /// Start `rdpscope ARGS` (`args` quoted for the shell) in a 100x30 session, its pid written
+    /// to `pid_file` first (for [`hang_up`]).
+    fn start_rdpscope(&self, pid_file: &Path, args: &str) {
+        let cmd = format!(
+            "echo $$ > '{}'; TERM=xterm-256color exec '{}' {args}",
+            pid_file.display(),
+            env!("CARGO_BIN_EXE_rdpscope")
+        );
+        self.start(("100", "30"), &[], &cmd);
+    }
+
     /// Start the session `e2e` of `cols` x `rows` running `command` (after `extra` options).
     fn start(&self, (cols, rows): (&str, &str), extra: &[&str], command: &str) {
         let mut args = vec!["new-session", "-d", "-s", "e2e", "-x", cols, "-y", rows];
@@ -238,22 +249,16 @@ fn the_ui_ends_when_its_terminal_hangs_up() {
     let Some(tmux) = Tmux::open("hup") else {
         return;
     };
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
     let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/cert-expired.pcap");
     let pid_file = std::env::temp_dir().join(format!("rdpscope-hup-{}.pid", std::process::id()));
-    let cmd = format!(
-        "echo $$ > '{}'; TERM=xterm-256color exec '{}' tui '{}'",
-        pid_file.display(),
-        bin.display(),
-        sample.display()
-    );
-    tmux.start(("100", "30"), &[], &cmd);
+    tmux.start_rdpscope(&pid_file, &format!("tui '{}'", sample.display()));
     tmux.wait_for("the capture to load", |s| s.contains("Sessions 1"));
     hang_up(&tmux, &pid_file, Duration::from_secs(5));
 }
 
 /// Kill the tmux session (the terminal goes away: SIGHUP) and assert that the process whose
-/// pid is in `pid_file` ends within `limit` (it is killed otherwise).
+/// pid is in `pid_file` (see [`Tmux::start_rdpscope`]) ends within `limit` (it is killed
+/// otherwise).
 fn hang_up(tmux: &Tmux, pid_file: &Path, limit: Duration) {
     let pid = std::fs::read_to_string(pid_file).unwrap();
     let proc_dir = PathBuf::from(format!("/proc/{}", pid.trim()));
@@ -293,13 +298,8 @@ fn live_capture_file_is_kept_when_the_terminal_hangs_up() {
     let dir = std::env::temp_dir().join(format!("rdpscope-livehup-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (pid_file, pcap) = (dir.join("pid"), dir.join("kept.pcapng"));
-    let cmd = format!(
-        "echo $$ > '{}'; TERM=xterm-256color exec '{}' live -i lo -f 'tcp port {port}' -w '{}'",
-        pid_file.display(),
-        bin.display(),
-        pcap.display()
-    );
-    tmux.start(("100", "30"), &[], &cmd);
+    let live = format!("live -i lo -f 'tcp port {port}' -w '{}'", pcap.display());
+    tmux.start_rdpscope(&pid_file, &live);
     tmux.wait_for("the live capture to start", |s| s.contains("live: lo"));
     // An X.224 Connection Request makes it an RDP session on any port.
     let server = std::thread::spawn(move || {
@@ -309,11 +309,7 @@ fn live_capture_file_is_kept_when_the_terminal_hangs_up() {
         s
     });
     let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    std::io::Write::write_all(
-        &mut c,
-        &[3, 0, 0, 19, 14, 0xe0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 3, 0, 0, 0],
-    )
-    .unwrap();
+    std::io::Write::write_all(&mut c, &common::X224_CR).unwrap();
     let _held = server.join().unwrap();
     tmux.wait_for("the session on screen", |s| s.contains("Sessions 1"));
     hang_up(&tmux, &pid_file, Duration::from_secs(10));

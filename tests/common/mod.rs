@@ -11,6 +11,9 @@ pub mod pcapgen;
 
 use std::path::PathBuf;
 
+/// TPKT + X.224 Connection Request + RDP_NEG_REQ (SSL|HYBRID) (MS-RDPBCGR 2.2.1.1).
+pub const X224_CR: [u8; 19] = [3, 0, 0, 19, 14, 0xe0, 0, 0, 0, 0, 0, 1, 0, 8, 0, 3, 0, 0, 0];
+
 /// Whether the tests run as root (effective uid 0): live capture needs it.
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
