@@ -220,7 +220,7 @@ const WORKER_SHARE: u64 = 3;
 fn analyzer_for(hash: u64, n: usize) -> usize {
     let workers = n.saturating_sub(1) as u64;
     // `hash` scaled to 0..slots by a multiply (Lemire's reduction): a division by the runtime
-    // slot count was a sixth of the hand-out's time per frame.
+    // slot count was a sixth of the hand-out closure's samples.
     let slots = READER_SHARE + WORKER_SHARE * workers;
     let r = ((u128::from(hash) * u128::from(slots)) >> 64) as u64;
     if r < READER_SHARE {
