@@ -436,8 +436,11 @@ impl Reading<'_> {
 }
 
 fn ts_from_units(secs: i64, frac: u64, units_per_sec: u64) -> Timestamp {
+    // The two units pcap files use, without a 128-bit division per record.
     let nanos = if units_per_sec == 1_000_000_000 {
         frac
+    } else if units_per_sec == 1_000_000 {
+        frac.saturating_mul(1_000)
     } else {
         ((u128::from(frac) * 1_000_000_000) / u128::from(units_per_sec.max(1))) as u64
     };
