@@ -767,7 +767,7 @@ fn note_analysis(s: &mut Session, f: &Frame<'_>, dir: Direction, flags: Analysis
     // One note per frame: the most telling flag (Wireshark shows them in this order too).
     if let Some((_, note)) = MAP.iter().find(|(fl, _)| flags.contains(*fl)) {
         if matches!(note, TcpNote::Retransmission | TcpNote::FastRetransmission) {
-            s.throughput.retransmission(f.ts.since(s.start));
+            s.throughput.retransmission(f.ts.nanos_since(s.start));
         }
         s.push(f.number, f.ts, Some(dir), EventKind::Tcp(*note));
     }

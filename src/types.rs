@@ -34,6 +34,11 @@ impl Timestamp {
         (self.0.saturating_sub(earlier.0)) as f64 / 1e9
     }
 
+    /// Nanoseconds elapsed from `earlier` to `self` (negative if `self` is earlier; saturating).
+    pub fn nanos_since(self, earlier: Timestamp) -> i64 {
+        self.0.saturating_sub(earlier.0)
+    }
+
     /// RFC 3339 in UTC with microseconds, e.g. `2024-07-26T10:15:02.123456Z` (CONTRACT.md).
     pub fn rfc3339(self) -> String {
         let micros = self.0.div_euclid(1_000);

@@ -748,7 +748,8 @@ impl Session {
             self.first_payload.get_mut(dir).get_or_insert((frame, ts));
             *self.last_payload.get_mut(dir) = Some((frame, ts));
         }
-        self.throughput.add(ts.since(self.start), dir, payload);
+        self.throughput
+            .add(ts.nanos_since(self.start), dir, payload);
     }
 
     /// Duration in seconds.
