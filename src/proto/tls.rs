@@ -196,20 +196,50 @@ pub fn looks_like_tls(data: &[u8]) -> bool {
     check_header(data).is_ok() && data.len() >= 3
 }
 
+/// Why bytes cannot start a TLS record (RFC 8446 §5.1, RFC 5246 §6.2.1). Kept as data and
+/// only turned into words when reported: the search for the next record after lost bytes
+/// rejects almost every offset it tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BadHeader {
+    /// Content type outside 20–24 or a version other than 0x03xx (xx ≤ 4): the (up to three)
+    /// bytes seen.
+    NotTls { seen: [u8; 3], len: usize },
+    /// A record length beyond [`MAX_RECORD_LEN`].
+    TooLong(usize),
+}
+
+impl std::fmt::Display for BadHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadHeader::NotTls { seen, len } => {
+                f.write_str("invalid TLS record header")?;
+                for b in seen.iter().take(*len) {
+                    write!(f, " {b:02x}")?;
+                }
+                f.write_str(" (content type must be 20-24, version 0x03xx)")
+            }
+            BadHeader::TooLong(len) => {
+                write!(f, "TLS record length {len} exceeds {MAX_RECORD_LEN}")
+            }
+        }
+    }
+}
+
 /// Checks as much of a record header as `buf` holds. `Ok(Some(n))`: the full record is `n`
 /// bytes; `Ok(None)`: the header is not complete yet; `Err`: not a TLS record header.
-fn check_header(buf: &[u8]) -> Result<Option<usize>, String> {
+fn check_header(buf: &[u8]) -> Result<Option<usize>, BadHeader> {
     let ct = buf.first().copied();
     let major = buf.get(1).copied();
     let minor = buf.get(2).copied();
     let bad_type = ct.is_some_and(|t| !(20..=24).contains(&t));
     let bad_version = major.is_some_and(|m| m != 3) || minor.is_some_and(|m| m > 4);
     if bad_type || bad_version {
-        let shown: Vec<String> = buf.iter().take(3).map(|b| format!("{b:02x}")).collect();
-        return Err(format!(
-            "invalid TLS record header {} (content type must be 20-24, version 0x03xx)",
-            shown.join(" ")
-        ));
+        let mut seen = [0u8; 3];
+        let len = buf.len().min(3);
+        for (d, b) in seen.iter_mut().zip(buf) {
+            *d = *b;
+        }
+        return Err(BadHeader::NotTls { seen, len });
     }
     if buf.len() < HEADER_LEN {
         return Ok(None);
@@ -218,7 +248,7 @@ fn check_header(buf: &[u8]) -> Result<Option<usize>, String> {
         Ok((_, hdr)) => {
             let len = usize::from(hdr.len);
             if len > MAX_RECORD_LEN {
-                Err(format!("TLS record length {len} exceeds {MAX_RECORD_LEN}"))
+                Err(BadHeader::TooLong(len))
             } else {
                 Ok(Some(HEADER_LEN + len))
             }
@@ -389,7 +419,7 @@ impl TlsSession {
             }
             if d.rec.is_empty() {
                 match check_header(input) {
-                    Err(what) => return self.stop(dir, what, out),
+                    Err(bad) => return self.stop(dir, bad.to_string(), out),
                     Ok(Some(n)) if n <= input.len() => {
                         let (rec, rest) = input.split_at(n);
                         self.on_record(dir, rec, out);
@@ -430,7 +460,7 @@ impl TlsSession {
                 d.rec.extend_from_slice(head);
                 input = rest;
                 match check_header(&d.rec) {
-                    Err(what) => return self.stop(dir, what, out),
+                    Err(bad) => return self.stop(dir, bad.to_string(), out),
                     Ok(Some(n)) if n == d.rec.len() => {
                         let rec = std::mem::take(&mut d.rec);
                         self.on_record(dir, &rec, out);

@@ -121,7 +121,11 @@ mod tests {
             Some(1),
             "7 s is in the 6-8 s bin"
         );
-        assert_eq!(t.bins.get(0).map(|b| b[0]), Some(3), "0 s, 1 s - 1 ns, 1 s");
+        assert_eq!(
+            t.bins.first().map(|b| b[0]),
+            Some(3),
+            "0 s, 1 s - 1 ns, 1 s"
+        );
         for ns in [2 * one_s - 1, 2 * one_s, 1_023 * one_s + one_s - 1] {
             let at = ((ns as f64 / 1e9) / t.bin_s) as usize;
             assert_eq!(lands(&mut t, ns), vec![at], "{ns} ns");
