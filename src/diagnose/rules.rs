@@ -827,9 +827,10 @@ fn server_unresponsive(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
 fn streaming_before(s: &Session, t: crate::types::Timestamp) -> bool {
     let tp = &s.throughput;
     let at = t.since(s.start);
-    let first = ((at - 2.0).max(0.0) / tp.bin_s) as usize;
-    let last = (at / tp.bin_s) as usize;
-    let window = (at - first as f64 * tp.bin_s).max(tp.bin_s);
+    let bin_s = tp.bin_s();
+    let first = ((at - 2.0).max(0.0) / bin_s) as usize;
+    let last = (at / bin_s) as usize;
+    let window = (at - first as f64 * bin_s).max(bin_s);
     let bytes: u64 = tp
         .bins
         .iter()

@@ -6,37 +6,31 @@ use crate::types::Direction;
 const MAX_BINS: usize = 512;
 
 /// Payload bytes per direction and retransmissions over time, in bins of equal width.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Throughput {
-    /// Width of one bin in seconds (starts at 1 s and doubles as needed): `2^shift`.
-    pub bin_s: f64,
     /// Per bin: client bytes, server bytes, retransmissions.
     pub bins: Vec<[u64; 3]>,
-    /// Bins are `1 s << shift` wide: a bin is found with a multiply and a shift, not a
-    /// floating-point division per packet.
+    /// Bins are `1 s << shift` wide (1 s at first, doubled as needed): a packet's bin is its
+    /// whole seconds shifted, not a floating-point division per packet.
     shift: u32,
 }
 
-impl Default for Throughput {
-    fn default() -> Self {
-        Throughput {
-            bin_s: 1.0,
-            bins: Vec::new(),
-            shift: 0,
-        }
-    }
-}
-
 impl Throughput {
+    /// Width of one bin in seconds.
+    pub fn bin_s(&self) -> f64 {
+        (1u64 << self.shift.min(63)) as f64
+    }
+
     /// The bin `since_ns` nanoseconds into the session falls in (`None` before its start).
     fn bin(&mut self, since_ns: i64) -> Option<&mut [u64; 3]> {
         let secs = u64::try_from(since_ns).ok()? / 1_000_000_000;
-        let mut idx = secs >> self.shift;
-        while idx >= MAX_BINS as u64 {
+        let idx = loop {
+            let idx = secs.checked_shr(self.shift).unwrap_or(0);
+            if idx < MAX_BINS as u64 {
+                break idx as usize;
+            }
             self.widen();
-            idx = secs.checked_shr(self.shift).unwrap_or(0);
-        }
-        let idx = idx as usize;
+        };
         if self.bins.len() <= idx {
             self.bins.resize(idx + 1, [0; 3]);
         }
@@ -59,7 +53,6 @@ impl Throughput {
             .collect();
         self.bins = merged;
         self.shift += 1;
-        self.bin_s *= 2.0;
     }
 
     /// Count payload bytes `since_ns` nanoseconds into the session.
@@ -91,7 +84,7 @@ mod tests {
         assert!(t.bins.len() <= MAX_BINS);
         assert_eq!(t.bins.iter().map(|b| b[0]).sum::<u64>(), 10);
         assert_eq!(t.bins.iter().map(|b| b[1]).sum::<u64>(), 5);
-        assert!(t.bin_s >= 16.0);
+        assert!(t.bin_s() >= 16.0);
     }
 
     /// A packet lands in bin `⌊t / bin_s⌋` (what the chart and the rules read back), exactly at
@@ -114,7 +107,7 @@ mod tests {
         assert_eq!(lands(&mut t, -1), Vec::<usize>::new());
         // 600 s needs 2 s bins (at most 512): the earlier counts merge pairwise.
         t.retransmission(600 * one_s);
-        assert_eq!(t.bin_s, 2.0);
+        assert_eq!(t.bin_s(), 2.0);
         assert_eq!(t.bins.get(300).map(|b| b[2]), Some(1));
         assert_eq!(
             t.bins.get(3).map(|b| b[0]),
@@ -127,7 +120,7 @@ mod tests {
             "0 s, 1 s - 1 ns, 1 s"
         );
         for ns in [2 * one_s - 1, 2 * one_s, 1_023 * one_s + one_s - 1] {
-            let at = ((ns as f64 / 1e9) / t.bin_s) as usize;
+            let at = ((ns as f64 / 1e9) / t.bin_s()) as usize;
             assert_eq!(lands(&mut t, ns), vec![at], "{ns} ns");
         }
     }

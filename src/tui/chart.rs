@@ -20,7 +20,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     };
     let t = &row.session.throughput;
-    let bin = if t.bin_s > 0.0 { t.bin_s } else { 1.0 };
+    let bin = t.bin_s();
     let retx: u64 = t.bins.iter().map(|b| b[2]).sum();
     let title = format!(" Throughput B/s · retx {retx} ");
     let block = block.title(Span::styled(title, theme::pane_title(false)));
