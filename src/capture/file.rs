@@ -13,7 +13,7 @@ use super::{Format, Frame, InFile, LinkType, OpenError, ReadSummary, Reread, Sec
 use crate::types::Timestamp;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
-use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
+use pcap_parser::{LegacyPcapBlock, LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -70,7 +70,7 @@ pub fn read_file_shared(
         let reread = Reread::of(&counted.inner);
         return read_any(counted, reread, &mut |f| on_frame(f, None));
     }
-    let Some(reader) = chunked::ChunkedPcap::new(counted) else {
+    let Some(mut reader) = chunked::ChunkedPcap::new(counted) else {
         // The file changed since it was looked at: read it again the ordinary way.
         return read_file(path, None, &mut |f| on_frame(f, None));
     };
@@ -80,9 +80,10 @@ pub fn read_file_shared(
         format: Some(Format::Pcap),
         ..ReadSummary::default()
     };
-    drive(reader, (Format::Pcap, reread), &mut summary, &mut |f| {
-        on_frame(f, Some(&current.borrow()))
-    });
+    let mut d = Driver::new((Format::Pcap, reread), &mut summary);
+    while reader.ordinary(&mut d, on_frame)
+        && d.step(&mut reader, &mut |f| on_frame(f, Some(&current.borrow())))
+    {}
     Ok(summary)
 }
 
@@ -248,17 +249,18 @@ impl Reading<'_> {
         }
     }
 
-    fn emit(
-        &mut self,
+    /// The frame for a packet record or block whose bytes are `data`, `header` bytes into the
+    /// block being handled.
+    fn frame<'a>(
+        &'a mut self,
         ts: Timestamp,
         iface: Interface,
-        (data, header): (&[u8], u64),
+        (data, header): (&'a [u8], u64),
         orig_len: u32,
-        on_frame: &mut dyn FnMut(&Frame<'_>),
-    ) {
+    ) -> Frame<'a> {
         self.summary.frames += 1;
         self.last_ts = ts;
-        let frame = Frame {
+        Frame {
             number: self.summary.frames,
             ts,
             link: iface.link,
@@ -268,8 +270,44 @@ impl Reading<'_> {
                 file,
                 offset: self.pos + header,
             }),
-        };
-        on_frame(&frame);
+        }
+    }
+
+    fn emit(
+        &mut self,
+        ts: Timestamp,
+        iface: Interface,
+        data: (&[u8], u64),
+        orig_len: u32,
+        on_frame: &mut dyn FnMut(&Frame<'_>),
+    ) {
+        on_frame(&self.frame(ts, iface, data, orig_len));
+    }
+
+    /// The frame of a pcap record; `None` when reading must stop (a record longer than any
+    /// snap length: damage, said).
+    fn legacy<'a>(&'a mut self, b: &LegacyPcapBlock<'a>) -> Option<Frame<'a>> {
+        let iface = self.interfaces.first().copied()?;
+        if b.caplen > MAX_RECORD.max(iface.snaplen) {
+            let n = self.next_frame_no();
+            self.warn(format!(
+                "frame {n}: pcap: record length {} exceeds the snap length {}, rest of file skipped",
+                b.caplen, iface.snaplen
+            ));
+            return None;
+        }
+        if iface.snaplen > 0 && b.caplen > iface.snaplen && !self.warned_oversize {
+            self.warned_oversize = true;
+            let n = self.next_frame_no();
+            self.warn(format!(
+                "frame {n}: pcap: record length {} is larger than the file's snap length {} (read anyway)",
+                b.caplen, iface.snaplen
+            ));
+        }
+        let frac = u64::from(b.ts_usec);
+        let ts = ts_from_units(i64::from(b.ts_sec), frac, iface.units_per_sec);
+        let header = self.record_header;
+        Some(self.frame(ts, iface, (b.data, header), b.origlen))
     }
 
     /// Handle one block; returns false when reading must stop (damage).
@@ -291,32 +329,13 @@ impl Reading<'_> {
                 }];
                 true
             }
-            PcapBlockOwned::Legacy(b) => {
-                let Some(iface) = self.interfaces.first().copied() else {
-                    return false;
-                };
-                if b.caplen > MAX_RECORD.max(iface.snaplen) {
-                    let n = self.next_frame_no();
-                    self.warn(format!(
-                        "frame {n}: pcap: record length {} exceeds the snap length {}, rest of file skipped",
-                        b.caplen, iface.snaplen
-                    ));
-                    return false;
+            PcapBlockOwned::Legacy(b) => match self.legacy(b) {
+                Some(frame) => {
+                    on_frame(&frame);
+                    true
                 }
-                if iface.snaplen > 0 && b.caplen > iface.snaplen && !self.warned_oversize {
-                    self.warned_oversize = true;
-                    let n = self.next_frame_no();
-                    self.warn(format!(
-                        "frame {n}: pcap: record length {} is larger than the file's snap length {} (read anyway)",
-                        b.caplen, iface.snaplen
-                    ));
-                }
-                let frac = u64::from(b.ts_usec);
-                let ts = ts_from_units(i64::from(b.ts_sec), frac, iface.units_per_sec);
-                let header = self.record_header;
-                self.emit(ts, iface, (b.data, header), b.origlen, on_frame);
-                true
-            }
+                None => false,
+            },
             PcapBlockOwned::NG(block) => self.ng_block(block, on_frame),
         }
     }
@@ -449,31 +468,58 @@ fn ts_from_units(secs: i64, frac: u64, units_per_sec: u64) -> Timestamp {
 
 fn drive<R: PcapReaderIterator>(
     mut reader: R,
-    (format, reread): (Format, Option<Reread>),
+    source: (Format, Option<Reread>),
     summary: &mut ReadSummary,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) {
-    let mut st = Reading {
-        summary,
-        format,
-        big_endian: false,
-        interfaces: Vec::new(),
-        last_ts: Timestamp::default(),
-        warned_oversize: false,
-        warned_iface: false,
-        reread,
-        pos: 0,
-        record_header: 16,
-    };
-    let mut capacity = INITIAL_BUFFER;
-    let mut stalls = 0u32;
-    loop {
+    let mut d = Driver::new(source, summary);
+    while d.step(&mut reader, on_frame) {}
+}
+
+/// Reads a capture one block at a time through any pcap-parser reader: buffer growth, refills,
+/// damage and truncation handled (and worded) the same whatever the reader.
+struct Driver<'s> {
+    st: Reading<'s>,
+    /// The reader's buffer capacity.
+    capacity: usize,
+    /// Refills in a row that brought no block.
+    stalls: u32,
+}
+
+impl<'s> Driver<'s> {
+    fn new((format, reread): (Format, Option<Reread>), summary: &'s mut ReadSummary) -> Self {
+        Driver {
+            st: Reading {
+                summary,
+                format,
+                big_endian: false,
+                interfaces: Vec::new(),
+                last_ts: Timestamp::default(),
+                warned_oversize: false,
+                warned_iface: false,
+                reread,
+                pos: 0,
+                record_header: 16,
+            },
+            capacity: INITIAL_BUFFER,
+            stalls: 0,
+        }
+    }
+
+    /// Handle the next block (or refill, or grow the buffer); false once reading is over.
+    fn step<R: PcapReaderIterator>(
+        &mut self,
+        reader: &mut R,
+        on_frame: &mut dyn FnMut(&Frame<'_>),
+    ) -> bool {
+        let st = &mut self.st;
+        let format = st.format;
         let step = match reader.next() {
             Ok((offset, block)) => {
                 if st.block(&block, on_frame) {
                     Ok(offset)
                 } else {
-                    return;
+                    return false;
                 }
             }
             Err(e) => Err(describe(&e, format)),
@@ -484,43 +530,43 @@ fn drive<R: PcapReaderIterator>(
             if let Some(what) = st.bogus_length(reader.data()) {
                 let n = st.next_frame_no();
                 st.warn(format!("frame {n}: {what}, rest of file skipped"));
-                return;
+                return false;
             }
         }
         match step {
             Ok(offset) => {
-                stalls = 0;
+                self.stalls = 0;
                 // Not `consume`: pcap-parser's buffer would move its unread half to the front
                 // each time the read position passes the middle (every byte of the file copied
                 // once more, ~5 % of a run). `refill` moves only the unread tail, when needed.
                 reader.consume_noshift(offset);
                 st.pos += offset as u64;
+                true
             }
-            Err(Step::Eof) => return,
+            Err(Step::Eof) => false,
             Err(Step::Refill) => {
-                stalls += 1;
-                if stalls > 4 || reader.refill().is_err() {
+                self.stalls += 1;
+                if self.stalls > 4 || reader.refill().is_err() {
                     let n = st.next_frame_no();
                     st.warn(format!(
                         "frame {n}: {format}: read error, rest of file skipped"
                     ));
-                    return;
+                    return false;
                 }
+                true
             }
             Err(Step::Grow) => {
-                if capacity >= MAX_BUFFER || !reader.grow(capacity * 2) {
+                if self.capacity >= MAX_BUFFER || !reader.grow(self.capacity * 2) {
                     let n = st.next_frame_no();
                     st.warn(format!(
                         "frame {n}: {format}: record larger than {} MiB, rest of file skipped",
                         MAX_BUFFER >> 20
                     ));
-                    return;
+                    return false;
                 }
-                capacity *= 2;
-                stalls = 0;
-                if reader.refill().is_err() {
-                    return;
-                }
+                self.capacity *= 2;
+                self.stalls = 0;
+                reader.refill().is_ok()
             }
             Err(Step::Truncated) => {
                 let n = st.next_frame_no();
@@ -528,12 +574,12 @@ fn drive<R: PcapReaderIterator>(
                     "frame {n}: {format}: the file is cut short in the middle of a record (truncated capture); {} frames read",
                     n - 1
                 ));
-                return;
+                false
             }
             Err(Step::Damaged(what)) => {
                 let n = st.next_frame_no();
                 st.warn(format!("frame {n}: {format}: {what}, rest of file skipped"));
-                return;
+                false
             }
         }
     }
