@@ -1,18 +1,24 @@
-//! Multi-core analysis of one capture: N flow-sharded analyzers, one of them on the reading
-//! thread and N − 1 on workers.
+//! Multi-core analysis of one capture: N flow-sharded analyzers; analyzers 1.. each on a
+//! worker thread, analyzer 0 on whichever thread is free.
 //!
 //! ```text
-//! reader (this thread): pcap → peek (shard.rs) ─┬─ shard 0 ─▶ Analyzer 0 (here, inline)
-//!        ▲                                      └─ batch[k] ─▶ worker k: Analyzer k ──┐
+//! reader (this thread): pcap → peek (shard.rs) ─┬─ batch[0] ─▶ floating queue ─▶ Analyzer 0
+//!        ▲                                      │     (analysed by the reader when it cannot
+//!        │                                      │      hand on, by a worker when it is idle)
+//!        │                                      └─ batch[k] ─▶ worker k: Analyzer k ──┐
 //!        └──────────────── emptied batches come back for reuse ◀─────────────────────┘
 //! ```
 //!
-//! The reading thread analyses a smaller share of the flows itself ([`READER_SHARE`] to each
-//! worker's [`WORKER_SHARE`]) instead of handing everything out and waiting: with as many
-//! threads as cores nothing is oversubscribed, and its frames need no batching at all
-//! (measured on 2 cores: 0.57 s instead of 0.70 s for the 1 GB bench file). At 1:3 both threads
-//! of a 2-core run wait for each other about equally (40–60 ms of 0.5 s each on that file; at
-//! 1:2 the worker waited 65–115 ms for the reader, at 1:5 the reader 100–140 ms for the worker).
+//! With as many threads as cores nothing is oversubscribed: the reading thread reads the file
+//! and hands out frames, and analyses analyzer 0's batches ([`Floating`]) whenever the workers
+//! are behind (it would otherwise wait for an emptied batch); a worker whose own queue is empty
+//! analyses them too. Which side is slower differs with the capture (the read copy costs per
+//! byte, analysis per frame) and from one part of a file to the next; analyzer 0's share of
+//! the flows ([`READER_SHARE`] to each worker's [`WORKER_SHARE`]) goes to whichever side has
+//! time. Measured on 2 cores against analyzer 0 inline on the reading thread: 1 GB bench file
+//! 0.41 → 0.32 s (median of 8 alternating rounds, 8/8 faster), with `--mss 536` 0.60 → 0.49 s
+//! (7/8). Shares 1:3 and 1:2 measured alike; 1:1 and 2:1 slower (analyzer 0's state then moves
+//! between cores more often).
 //!
 //! Every frame of a connection (both directions, its IP fragments, ICMP errors quoting it) goes
 //! to the same analyzer, an ordinary [`Analyzer`]; the analyzers' results are merged in
@@ -33,10 +39,12 @@ use super::shard;
 use super::{Analysis, Analyzer, Options, Output, SWEEP_EVERY, Skipped};
 use crate::capture::{self, Chunk, Frame, InFile, LinkType, OpenError, ReadSummary, Reread};
 use crate::types::{FrameNo, Timestamp};
+use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 /// A batch is handed on once its bytes reach this.
 const BATCH_BYTES: usize = 2 << 20;
@@ -48,6 +56,9 @@ const COPIED_BATCH_BYTES: usize = 256 << 10;
 const BATCH_FRAMES: usize = 8_192;
 /// Batches in flight per worker (one filling, one queued, one being analysed, one spare).
 const BATCHES_PER_WORKER: usize = 4;
+/// The floating analyzer's batches that may wait (beyond them the reading thread analyses
+/// some before reading on).
+const FLOATING_BATCHES: usize = 4;
 /// Most workers: beyond this the single reader is the bottleneck.
 pub const MAX_THREADS: usize = 8;
 
@@ -171,38 +182,57 @@ impl Batch {
     }
 }
 
-/// Feed a worker's batches to its analyzer until the reader hangs up.
+/// Feed one batch to an analyzer, with the sweeps it carries.
+fn feed(a: &mut Analyzer, batch: &Batch) {
+    let mut sweeps = batch.sweeps.iter().peekable();
+    for (i, s) in batch.slots.iter().enumerate() {
+        while let Some((_, ts, at)) = sweeps.next_if(|(at, _, _)| *at <= i) {
+            a.sweep_at(*ts, *at);
+        }
+        a.sync_frames(s.fed_before);
+        a.frame(&Frame {
+            number: s.number,
+            ts: s.ts,
+            link: s.link,
+            data: batch.data.get(s.start..s.end).unwrap_or_default(),
+            orig_len: s.orig_len,
+            in_file: s
+                .at
+                .zip(batch.reread.as_ref())
+                .map(|(offset, file)| InFile { file, offset }),
+        });
+    }
+    for (_, ts, at) in sweeps {
+        a.sweep_at(*ts, *at);
+    }
+}
+
+/// Feed a worker's batches to its analyzer until the reader hangs up; while its own queue is
+/// empty, analyse the floating analyzer's batches instead of waiting.
 fn work(
     options: Options,
     out: Output,
     (source, sources): (usize, usize),
-    rx: Receiver<Batch>,
-    back: SyncSender<Batch>,
+    (rx, back): (Receiver<Batch>, SyncSender<Batch>),
+    floating: &Floating,
 ) -> Analysis {
     let mut a = Analyzer::with_output(options, out, source);
     a.share_table(sources);
-    for mut batch in rx {
-        let mut sweeps = batch.sweeps.iter().peekable();
-        for (i, s) in batch.slots.iter().enumerate() {
-            while let Some((_, ts, at)) = sweeps.next_if(|(at, _, _)| *at <= i) {
-                a.sweep_at(*ts, *at);
+    loop {
+        let mut batch = match rx.try_recv() {
+            Ok(batch) => batch,
+            Err(TryRecvError::Disconnected) => break,
+            Err(TryRecvError::Empty) => {
+                if floating.help(false) {
+                    continue;
+                }
+                match rx.recv() {
+                    Ok(batch) => batch,
+                    Err(_) => break,
+                }
             }
-            a.sync_frames(s.fed_before);
-            a.frame(&Frame {
-                number: s.number,
-                ts: s.ts,
-                link: s.link,
-                data: batch.data.get(s.start..s.end).unwrap_or_default(),
-                orig_len: s.orig_len,
-                in_file: s
-                    .at
-                    .zip(batch.reread.as_ref())
-                    .map(|(offset, file)| InFile { file, offset }),
-            });
-        }
-        for (_, ts, at) in sweeps {
-            a.sweep_at(*ts, *at);
-        }
+        };
+        feed(&mut a, &batch);
         batch.clear();
         // The reader may already be gone (it keeps no count of returns): nothing to do then.
         let _ = back.send(batch);
@@ -210,13 +240,56 @@ fn work(
     a.finish()
 }
 
-/// Flows the reading thread's own analyzer takes for every [`WORKER_SHARE`] a worker takes:
-/// that thread also reads the file and hands out the other frames.
+/// Analyzer 0, which no thread owns: its batches wait here for whichever thread is free (the
+/// reading thread when the workers are behind and it cannot hand on, a worker whose own queue
+/// is empty), so that neither side waits for the other while there is analysis to do. Its
+/// batches are analysed one at a time, in order.
+struct Floating {
+    /// `None` once the reading thread has taken it to finish.
+    analyzer: Mutex<Option<Analyzer>>,
+    queue: Mutex<VecDeque<Batch>>,
+    spares: Mutex<Vec<Batch>>,
+}
+
+impl Floating {
+    /// Analyse the oldest waiting batch; false when none waits, or (unless `wait`) another
+    /// thread is analysing one.
+    fn help(&self, wait: bool) -> bool {
+        let mut a = match self.analyzer.try_lock() {
+            Ok(a) => a,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) if wait => {
+                self.analyzer.lock().unwrap_or_else(PoisonError::into_inner)
+            }
+            Err(TryLockError::WouldBlock) => return false,
+        };
+        let Some(a) = a.as_mut() else {
+            return false;
+        };
+        let Some(mut batch) = locked(&self.queue).pop_front() else {
+            return false;
+        };
+        feed(a, &batch);
+        batch.clear();
+        locked(&self.spares).push(batch);
+        true
+    }
+
+    fn waiting(&self) -> usize {
+        locked(&self.queue).len()
+    }
+}
+
+fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Flows analyzer 0 (the floating one) takes for every [`WORKER_SHARE`] a worker's takes.
 const READER_SHARE: u64 = 1;
 /// See [`READER_SHARE`].
 const WORKER_SHARE: u64 = 3;
 
-/// Which of `n` analyzers a flow's shard hash goes to (0: the one on the reading thread).
+/// Which of `n` analyzers a flow's shard hash goes to (0: the floating one).
 fn analyzer_for(hash: u64, n: usize) -> usize {
     let workers = n.saturating_sub(1) as u64;
     // `hash` scaled to 0..slots by a multiply (Lemire's reduction): a division by the runtime
@@ -230,8 +303,8 @@ fn analyzer_for(hash: u64, n: usize) -> usize {
     }
 }
 
-/// The reader side: `read` drives a capture reader with the callback it is given; analyzer 0
-/// runs on this thread, the others on workers.
+/// The reader side: `read` drives a capture reader with the callback it is given; analyzers
+/// 1.. run on workers, analyzer 0 wherever there is time (see [`Floating`]).
 fn run(
     threads: usize,
     options: Options,
@@ -240,13 +313,20 @@ fn run(
 ) -> Result<(ReadSummary, Analysis), OpenError> {
     let n = threads.clamp(1, MAX_THREADS);
     super::lock(&out).sources(n);
-    // Analyzer 0 runs here, between reads; analyzers 1.. are worker threads.
+    // Analyzer 0 floats (see `Floating`); analyzers 1.. are worker threads.
     let workers = n - 1;
     let pool_size = workers * BATCHES_PER_WORKER;
     let (back_tx, pool) = sync_channel::<Batch>(pool_size);
     for _ in 0..pool_size.saturating_sub(workers) {
         let _ = back_tx.send(Batch::new());
     }
+    let mut here = Analyzer::with_output(options.clone(), out.clone(), 0);
+    here.share_table(n);
+    let floating = Floating {
+        analyzer: Mutex::new(Some(here)),
+        queue: Mutex::new(VecDeque::with_capacity(FLOATING_BATCHES)),
+        spares: Mutex::new(Vec::new()),
+    };
     std::thread::scope(|scope| {
         let mut txs: Vec<SyncSender<Batch>> = Vec::with_capacity(workers);
         let mut handles = Vec::with_capacity(workers);
@@ -256,16 +336,32 @@ fn run(
             txs.push(tx);
             let options = options.clone();
             let out = out.clone();
-            handles.push(scope.spawn(move || work(options, out, (k, n), rx, back)));
+            let floating = &floating;
+            handles.push(scope.spawn(move || work(options, out, (k, n), (rx, back), floating)));
         }
         drop(back_tx);
-        let mut here = Analyzer::with_output(options.clone(), out.clone(), 0);
-        here.share_table(n);
-        let mut current: Vec<Batch> = (0..workers).map(|_| Batch::new()).collect();
+        // current[0]: the floating analyzer's batch; current[k]: worker k's.
+        let mut current: Vec<Batch> = (0..n).map(|_| Batch::new()).collect();
         let mut fed: u64 = 0;
         let hand_on = |k: usize, current: &mut Vec<Batch>| {
-            let fresh = pool.recv().unwrap_or_else(|_| Batch::new());
-            if let (Some(slot), Some(tx)) = (current.get_mut(k), txs.get(k)) {
+            if k == 0 {
+                // Analyse some of the floating analyzer's batches here when too many wait.
+                while floating.waiting() >= FLOATING_BATCHES && floating.help(true) {}
+                let fresh = locked(&floating.spares).pop().unwrap_or_else(Batch::new);
+                if let Some(slot) = current.get_mut(0) {
+                    let full = std::mem::replace(slot, fresh);
+                    locked(&floating.queue).push_back(full);
+                }
+                return;
+            }
+            let fresh = loop {
+                match pool.try_recv() {
+                    Ok(batch) => break batch,
+                    Err(TryRecvError::Empty) if floating.help(false) => {}
+                    Err(_) => break pool.recv().unwrap_or_else(|_| Batch::new()),
+                }
+            };
+            if let (Some(slot), Some(tx)) = (current.get_mut(k), txs.get(k - 1)) {
                 let full = std::mem::replace(slot, fresh);
                 // A worker that is gone has failed; its panic is re-raised at join below.
                 let _ = tx.send(full);
@@ -278,16 +374,8 @@ fn run(
                 for b in current.iter_mut() {
                     b.sweeps.push((b.slots.len(), f.ts, f.number));
                 }
-                here.sweep_at(f.ts, f.number);
             }
-            let Some(k) = shard::flow_hash(f.link, f.data)
-                .map(|h| analyzer_for(h, n))
-                .and_then(|a| a.checked_sub(1))
-            else {
-                here.sync_frames(fed - 1);
-                here.frame(f);
-                return;
-            };
+            let k = shard::flow_hash(f.link, f.data).map_or(0, |h| analyzer_for(h, n));
             // Where the frame lies in the reader's chunk, if it does.
             let in_chunk = chunk.and_then(|c| {
                 let start = (f.data.as_ptr() as usize).checked_sub(c.as_ptr() as usize)?;
@@ -349,14 +437,16 @@ fn run(
                 fed_before: fed - 1,
             });
         });
-        for k in 0..workers {
+        for k in 0..n {
             if current.get(k).is_some_and(|b| !b.is_empty()) {
                 hand_on(k, &mut current);
             }
         }
         drop(txs);
+        while floating.help(true) {}
+        let here = locked(&floating.analyzer).take();
         let mut parts = Vec::with_capacity(n);
-        parts.push(here.finish());
+        parts.extend(here.map(Analyzer::finish));
         for h in handles {
             match h.join() {
                 Ok(a) => parts.push(a),
@@ -513,6 +603,71 @@ mod tests {
             );
             assert_eq!(many.frames, one.frames);
         }
+    }
+
+    #[test]
+    fn floating_batches_are_analysed_in_order_whichever_thread_takes_them() {
+        // Connections hashing to analyzer 0 and to the worker's. The reading thread pauses
+        // twice after handing the worker a batch, with analyzer 0's batches waiting: the worker,
+        // done with its own, takes those. Elsewhere most frames go to analyzer 0 and the reading
+        // thread takes some itself when more wait than the queue's bound. Whoever analyses
+        // them, the result is the single analyzer's.
+        let mut hosts = [Vec::new(), Vec::new()];
+        for h in 1..=250u8 {
+            if let Some(x) = shard::flow_hash(1, &seg(h, 40000, "S")) {
+                let k = analyzer_for(x, 2);
+                if hosts[k].len() < 6 {
+                    hosts[k].push(h);
+                }
+            }
+        }
+        assert!(hosts.iter().all(|h| h.len() == 6), "hosts: {hosts:?}");
+        let mut stream = Vec::new();
+        for (i, &h) in hosts.concat().iter().enumerate() {
+            stream.push((i as i64, seg(h, 40000, "S")));
+        }
+        let per_batch = COPIED_BATCH_BYTES / stream[0].1.len();
+        let mut pauses = Vec::new();
+        for phase in 0..3 {
+            // A worker batch and a bit, with two of analyzer 0's batches alongside.
+            for i in 0..3 * per_batch {
+                let h = hosts[usize::from(i % 3 == 0)][i % 6];
+                stream.push((stream.len() as i64, seg(h, 40000, "A")));
+            }
+            if phase < 2 {
+                pauses.push(stream.len());
+            }
+        }
+        // Then mostly analyzer 0's: more batches than may wait.
+        for i in 0..(FLOATING_BATCHES + 2) * per_batch {
+            let h = hosts[usize::from(i % 8 == 7)][i % 6];
+            stream.push((stream.len() as i64, seg(h, 40000, "A")));
+        }
+        let frames = frames_of(&stream);
+        let one = single(&frames);
+        assert_eq!(one.sessions.len(), 12);
+        let options = Options {
+            all: true,
+            ..Default::default()
+        };
+        let out = crate::pipeline::collecting(&options);
+        let mut many = run(2, options, out.clone(), |on_frame| {
+            for (i, f) in frames.iter().enumerate() {
+                if pauses.contains(&i) {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                on_frame(f, None);
+            }
+            Ok(ReadSummary::default())
+        })
+        .unwrap()
+        .1;
+        many.sessions = out.lock().unwrap().take().0;
+        assert_eq!(
+            format!("{:?}", many.sessions),
+            format!("{:?}", one.sessions)
+        );
+        assert_eq!(many.frames, one.frames);
     }
 
     #[test]
