@@ -42,7 +42,7 @@ use crate::types::{FrameNo, Timestamp};
 use std::collections::VecDeque;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
@@ -56,9 +56,16 @@ const COPIED_BATCH_BYTES: usize = 256 << 10;
 const BATCH_FRAMES: usize = 8_192;
 /// Batches in flight per worker (one filling, one queued, one being analysed, one spare).
 const BATCHES_PER_WORKER: usize = 4;
-/// The floating analyzer's batches that may wait (beyond them the reading thread analyses
-/// some before reading on).
+/// Analyzer 0's batches that may wait (beyond them the reading thread analyses some before
+/// reading on).
 const FLOATING_BATCHES: usize = 4;
+/// Frames analyzer 0 may be behind the reading, at most: sessions the other analyzers finish
+/// wait for its mark, and more than [`super::order`]'s bound may not wait (a SYN flood
+/// finishes a session every frame). A worker is held back by its queue's length.
+const FLOATING_LAG: u64 = 2 * BATCH_FRAMES as u64;
+/// Analyzer 0's batch is handed on once it spans this many frames read (it takes a quarter of
+/// them, or less).
+const FLOATING_SPAN: u64 = BATCH_FRAMES as u64 / 2;
 /// Most workers: beyond this the single reader is the bottleneck.
 pub const MAX_THREADS: usize = 8;
 
@@ -249,6 +256,8 @@ struct Floating {
     analyzer: Mutex<Option<Analyzer>>,
     queue: Mutex<VecDeque<Batch>>,
     spares: Mutex<Vec<Batch>>,
+    /// Frames read before the last one analyzer 0 has analysed, plus one.
+    done: AtomicU64,
 }
 
 impl Floating {
@@ -270,13 +279,20 @@ impl Floating {
             return false;
         };
         feed(a, &batch);
+        if let Some(last) = batch.slots.last() {
+            self.done.store(last.fed_before + 1, Ordering::Relaxed);
+        }
         batch.clear();
         locked(&self.spares).push(batch);
         true
     }
 
-    fn waiting(&self) -> usize {
-        locked(&self.queue).len()
+    /// Whether analyzer 0 is as far behind the reading (`fed` frames) as it may be: as many
+    /// batches wait as may, or more than [`FLOATING_LAG`] frames have been read since the last
+    /// it analysed (sessions finished by the other analyzers wait for its mark).
+    fn behind(&self, fed: u64) -> bool {
+        locked(&self.queue).len() >= FLOATING_BATCHES
+            || fed.saturating_sub(self.done.load(Ordering::Relaxed)) > FLOATING_LAG
     }
 }
 
@@ -326,6 +342,7 @@ fn run(
         analyzer: Mutex::new(Some(here)),
         queue: Mutex::new(VecDeque::with_capacity(FLOATING_BATCHES)),
         spares: Mutex::new(Vec::new()),
+        done: AtomicU64::new(0),
     };
     std::thread::scope(|scope| {
         let mut txs: Vec<SyncSender<Batch>> = Vec::with_capacity(workers);
@@ -343,15 +360,15 @@ fn run(
         // current[0]: the floating analyzer's batch; current[k]: worker k's.
         let mut current: Vec<Batch> = (0..n).map(|_| Batch::new()).collect();
         let mut fed: u64 = 0;
-        let hand_on = |k: usize, current: &mut Vec<Batch>| {
+        let hand_on = |k: usize, current: &mut Vec<Batch>, fed: u64| {
             if k == 0 {
-                // Analyse some of the floating analyzer's batches here when too many wait.
-                while floating.waiting() >= FLOATING_BATCHES && floating.help(true) {}
                 let fresh = locked(&floating.spares).pop().unwrap_or_else(Batch::new);
                 if let Some(slot) = current.get_mut(0) {
                     let full = std::mem::replace(slot, fresh);
                     locked(&floating.queue).push_back(full);
                 }
+                // Analyse some of analyzer 0's batches here when it is too far behind.
+                while floating.behind(fed) && floating.help(true) {}
                 return;
             }
             let fresh = loop {
@@ -393,13 +410,15 @@ fn run(
                     (None, None) => false,
                     _ => true,
                 };
+                let first_fed = b.slots.first().map_or(fed, |s| s.fed_before);
                 !b.slots.is_empty()
                     && (other_bytes
                         || b.bytes + f.data.len() > max_bytes
-                        || b.slots.len() >= BATCH_FRAMES)
+                        || b.slots.len() >= BATCH_FRAMES
+                        || (k == 0 && fed - first_fed > FLOATING_SPAN))
             });
             if needs_room {
-                hand_on(k, &mut current);
+                hand_on(k, &mut current, fed - 1);
             }
             let Some(b) = current.get_mut(k) else { return };
             let (start, end) = match in_chunk {
@@ -439,7 +458,7 @@ fn run(
         });
         for k in 0..n {
             if current.get(k).is_some_and(|b| !b.is_empty()) {
-                hand_on(k, &mut current);
+                hand_on(k, &mut current, fed);
             }
         }
         drop(txs);
