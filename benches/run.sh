@@ -4,7 +4,7 @@
 #   benches/run.sh [SIZE] [RUNS]        e.g. benches/run.sh 1G 3
 #
 # Generates a deterministic RDP-heavy pcap once (rdpscope-gen, seed 1; kept in $BENCH_DIR,
-# default /tmp), warms the page cache, then runs alternately, RUNS times each:
+# default /tmp), then runs alternately, RUNS times each, the page cache warmed before each:
 #   rdpscope report --json FILE      with RDPSCOPE_THREADS=1 and with the default thread count
 #   tshark -q -z conv,tcp -r FILE
 #   tshark -r FILE -d tcp.port==3389,tls -Y 'tls.alert_message || tcp.flags.reset==1'
@@ -47,9 +47,13 @@ NPROC=$(nproc)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-# run NAME CMD...: one timed run, appends "seconds rss_kb" to $TMP/NAME.
+# run NAME CMD...: one timed run, appends "seconds rss_kb" to $TMP/NAME. The file is read
+# just before: this kernel reclaims cold page-cache pages within minutes (DAMON; `fincore` found
+# 39 MB of the 1 GB file still cached after a run of this script), which otherwise puts disk
+# reads into whichever command follows a long one.
 run() {
   local name=$1; shift
+  cat "$FILE" >/dev/null
   /usr/bin/time -v -o "$TMP/time.txt" "$@" >/dev/null 2>"$TMP/stderr.txt" || {
     echo "$name failed:"; cat "$TMP/stderr.txt"; exit 1; }
   local wall rss

@@ -41,6 +41,42 @@ impl Timestamp {
 
     /// RFC 3339 in UTC with microseconds, e.g. `2024-07-26T10:15:02.123456Z` (CONTRACT.md).
     pub fn rfc3339(self) -> String {
+        match self.rfc3339_ascii() {
+            Some(text) => std::str::from_utf8(&text).unwrap_or_default().to_owned(),
+            None => self.rfc3339_formatted(),
+        }
+    }
+
+    /// [`Timestamp::rfc3339`]'s text laid out in place (the calendar from the `time` crate):
+    /// a session's JSON holds several, and `format!` cost 20 times as much. `None` for a year
+    /// outside 0–9999 (none a nanosecond count holds: 1677–2262), which
+    /// [`Timestamp::rfc3339_formatted`] writes.
+    fn rfc3339_ascii(self) -> Option<[u8; 27]> {
+        let micros = self.0.div_euclid(1_000);
+        let secs = micros.div_euclid(1_000_000);
+        let frac = micros.rem_euclid(1_000_000) as u32;
+        let t = time::OffsetDateTime::from_unix_timestamp(secs).ok()?;
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let mut text = *b"0000-00-00T00:00:00.000000Z";
+        let fields = [
+            (0, 4, year),
+            (5, 2, u32::from(u8::from(t.month()))),
+            (8, 2, u32::from(t.day())),
+            (11, 2, u32::from(t.hour())),
+            (14, 2, u32::from(t.minute())),
+            (17, 2, u32::from(t.second())),
+            (20, 6, frac),
+        ];
+        for (at, width, mut value) in fields {
+            for digit in text.get_mut(at..at + width)?.iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        Some(text)
+    }
+
+    fn rfc3339_formatted(self) -> String {
         let micros = self.0.div_euclid(1_000);
         let secs = micros.div_euclid(1_000_000);
         let frac = micros.rem_euclid(1_000_000);
@@ -62,13 +98,19 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.rfc3339())
+        match self.rfc3339_ascii() {
+            Some(text) => f.write_str(std::str::from_utf8(&text).unwrap_or_default()),
+            None => f.write_str(&self.rfc3339_formatted()),
+        }
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.rfc3339())
+        match self.rfc3339_ascii() {
+            Some(text) => s.serialize_str(std::str::from_utf8(&text).unwrap_or_default()),
+            None => s.serialize_str(&self.rfc3339_formatted()),
+        }
     }
 }
 
@@ -155,6 +197,45 @@ mod tests {
     fn rfc3339_has_microseconds_and_z() {
         let t = Timestamp::from_parts(1_721_988_902, 123_456_789);
         assert_eq!(t.rfc3339(), "2024-07-26T10:15:02.123456Z");
+    }
+
+    #[test]
+    fn rfc3339_laid_out_in_place_equals_the_formatted_text() {
+        // Every field's width and padding, leap days, the epoch and both ends of what a
+        // nanosecond count holds (years 1677 to 2262).
+        let secs = [
+            0i64,
+            1,
+            59,
+            86_399,
+            951_782_400, // 2000-02-29
+            1_721_988_902,
+            4_102_444_800, // 2100-01-01
+            9_223_372_035,
+            -1,
+            -86_401,
+            -9_223_372_035,
+        ];
+        let mut stamps: Vec<Timestamp> = secs
+            .iter()
+            .flat_map(|&s| {
+                [0, 999, 1_000, 5_000, 123_456_789, 999_999_999]
+                    .map(|nanos| Timestamp::from_parts(s, nanos))
+            })
+            .collect();
+        stamps.extend([Timestamp(i64::MIN), Timestamp(i64::MAX)]);
+        for t in stamps {
+            let formatted = t.rfc3339_formatted();
+            assert!(t.rfc3339_ascii().is_some(), "{formatted}");
+            assert_eq!(t.rfc3339(), formatted);
+            assert_eq!(t.to_string(), formatted);
+            assert_eq!(
+                serde_json::to_string(&t).unwrap(),
+                format!("\"{formatted}\"")
+            );
+        }
+        assert_eq!(Timestamp(i64::MIN).rfc3339(), "1677-09-21T00:12:43.145224Z");
+        assert_eq!(Timestamp(i64::MAX).rfc3339(), "2262-04-11T23:47:16.854775Z");
     }
 
     #[test]
