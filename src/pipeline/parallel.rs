@@ -17,8 +17,9 @@
 //! the flows ([`READER_SHARE`] to each worker's [`WORKER_SHARE`]) goes to whichever side has
 //! time. Measured on 2 cores against analyzer 0 inline on the reading thread: 1 GB bench file
 //! 0.41 → 0.32 s (median of 8 alternating rounds, 8/8 faster), with `--mss 536` 0.60 → 0.49 s
-//! (7/8). Shares 1:3 and 1:2 measured alike; 1:1 and 2:1 slower (analyzer 0's state then moves
-//! between cores more often).
+//! (7/8); with the lag bound ([`FLOATING_LAG`]) median ratios 0.88 and 0.90 (6 rounds each, 4/6).
+//! Shares 1:3 and 1:2 measured alike; 1:1 and 2:1 slower (analyzer 0's state then moves between
+//! cores more often).
 //!
 //! Every frame of a connection (both directions, its IP fragments, ICMP errors quoting it) goes
 //! to the same analyzer, an ordinary [`Analyzer`]; the analyzers' results are merged in
@@ -410,12 +411,12 @@ fn run(
                     (None, None) => false,
                     _ => true,
                 };
-                let first_fed = b.slots.first().map_or(fed, |s| s.fed_before);
+                let spans_long = |first: &Slot| fed - first.fed_before > FLOATING_SPAN;
                 !b.slots.is_empty()
                     && (other_bytes
                         || b.bytes + f.data.len() > max_bytes
                         || b.slots.len() >= BATCH_FRAMES
-                        || (k == 0 && fed - first_fed > FLOATING_SPAN))
+                        || (k == 0 && b.slots.first().is_some_and(spans_long)))
             });
             if needs_room {
                 hand_on(k, &mut current, fed - 1);
@@ -629,8 +630,8 @@ mod tests {
         // Connections hashing to analyzer 0 and to the worker's. The reading thread pauses
         // twice after handing the worker a batch, with analyzer 0's batches waiting: the worker,
         // done with its own, takes those. Elsewhere most frames go to analyzer 0 and the reading
-        // thread takes some itself when more wait than the queue's bound. Whoever analyses
-        // them, the result is the single analyzer's.
+        // thread takes some itself when it falls too far behind. Whoever analyses them, the
+        // result is the single analyzer's.
         let mut hosts = [Vec::new(), Vec::new()];
         for h in 1..=250u8 {
             if let Some(x) = shard::flow_hash(1, &seg(h, 40000, "S")) {
@@ -648,7 +649,7 @@ mod tests {
         let per_batch = COPIED_BATCH_BYTES / stream[0].1.len();
         let mut pauses = Vec::new();
         for phase in 0..3 {
-            // A worker batch and a bit, with two of analyzer 0's batches alongside.
+            // A worker batch, with analyzer 0's batches alongside.
             for i in 0..3 * per_batch {
                 let h = hosts[usize::from(i % 3 == 0)][i % 6];
                 stream.push((stream.len() as i64, seg(h, 40000, "A")));
