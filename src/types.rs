@@ -41,76 +41,56 @@ impl Timestamp {
 
     /// RFC 3339 in UTC with microseconds, e.g. `2024-07-26T10:15:02.123456Z` (CONTRACT.md).
     pub fn rfc3339(self) -> String {
-        match self.rfc3339_ascii() {
-            Some(text) => std::str::from_utf8(&text).unwrap_or_default().to_owned(),
-            None => self.rfc3339_formatted(),
-        }
+        self.with_rfc3339(str::to_owned)
     }
 
-    /// [`Timestamp::rfc3339`]'s text laid out in place (the calendar from the `time` crate):
-    /// a session's JSON holds several, and `format!` cost 20 times as much. `None` for a year
-    /// outside 0–9999 (none a nanosecond count holds: 1677–2262), which
-    /// [`Timestamp::rfc3339_formatted`] writes.
-    fn rfc3339_ascii(self) -> Option<[u8; 27]> {
+    /// Calls `f` with [`Timestamp::rfc3339`]'s text, laid out in a stack array (the calendar
+    /// from the `time` crate): a session's JSON holds several, and `format!` cost 20 times as
+    /// much. A time the calendar cannot place (none a nanosecond count holds: they lie in
+    /// 1677–2262) is written as `@seconds.micros`.
+    fn with_rfc3339<R>(self, f: impl FnOnce(&str) -> R) -> R {
         let micros = self.0.div_euclid(1_000);
         let secs = micros.div_euclid(1_000_000);
         let frac = micros.rem_euclid(1_000_000) as u32;
-        let t = time::OffsetDateTime::from_unix_timestamp(secs).ok()?;
-        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
-        let mut text = *b"0000-00-00T00:00:00.000000Z";
-        let fields = [
-            (0, 4, year),
-            (5, 2, u32::from(u8::from(t.month()))),
-            (8, 2, u32::from(t.day())),
-            (11, 2, u32::from(t.hour())),
-            (14, 2, u32::from(t.minute())),
-            (17, 2, u32::from(t.second())),
-            (20, 6, frac),
-        ];
-        for (at, width, mut value) in fields {
-            for digit in text.get_mut(at..at + width)?.iter_mut().rev() {
-                *digit = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
-        }
-        Some(text)
-    }
-
-    fn rfc3339_formatted(self) -> String {
-        let micros = self.0.div_euclid(1_000);
-        let secs = micros.div_euclid(1_000_000);
-        let frac = micros.rem_euclid(1_000_000);
-        match time::OffsetDateTime::from_unix_timestamp(secs) {
-            Ok(t) => format!(
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second(),
-                frac
-            ),
-            Err(_) => format!("@{secs}.{frac:06}"),
+        match rfc3339_ascii(secs, frac) {
+            Some(text) => f(std::str::from_utf8(&text).unwrap_or_default()),
+            None => f(&format!("@{secs}.{frac:06}")),
         }
     }
 }
 
+/// The RFC 3339 text of `secs` and `frac` microseconds; `None` outside years 0–9999.
+fn rfc3339_ascii(secs: i64, frac: u32) -> Option<[u8; 27]> {
+    let t = time::OffsetDateTime::from_unix_timestamp(secs).ok()?;
+    let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    let fields = [
+        (0, 4, year),
+        (5, 2, u32::from(u8::from(t.month()))),
+        (8, 2, u32::from(t.day())),
+        (11, 2, u32::from(t.hour())),
+        (14, 2, u32::from(t.minute())),
+        (17, 2, u32::from(t.second())),
+        (20, 6, frac),
+    ];
+    for (at, width, mut value) in fields {
+        for digit in text.get_mut(at..at + width)?.iter_mut().rev() {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    Some(text)
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.rfc3339_ascii() {
-            Some(text) => f.write_str(std::str::from_utf8(&text).unwrap_or_default()),
-            None => f.write_str(&self.rfc3339_formatted()),
-        }
+        self.with_rfc3339(|text| f.write_str(text))
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.rfc3339_ascii() {
-            Some(text) => s.serialize_str(std::str::from_utf8(&text).unwrap_or_default()),
-            None => s.serialize_str(&self.rfc3339_formatted()),
-        }
+        self.with_rfc3339(|text| s.serialize_str(text))
     }
 }
 
@@ -224,9 +204,24 @@ mod tests {
             })
             .collect();
         stamps.extend([Timestamp(i64::MIN), Timestamp(i64::MAX)]);
+        // The text as `format!` writes it (the earlier implementation).
+        let formatted = |t: Timestamp| {
+            let micros = t.0.div_euclid(1_000);
+            let secs = micros.div_euclid(1_000_000);
+            let d = time::OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+                d.year(),
+                u8::from(d.month()),
+                d.day(),
+                d.hour(),
+                d.minute(),
+                d.second(),
+                micros.rem_euclid(1_000_000)
+            )
+        };
         for t in stamps {
-            let formatted = t.rfc3339_formatted();
-            assert!(t.rfc3339_ascii().is_some(), "{formatted}");
+            let formatted = formatted(t);
             assert_eq!(t.rfc3339(), formatted);
             assert_eq!(t.to_string(), formatted);
             assert_eq!(
@@ -234,6 +229,8 @@ mod tests {
                 format!("\"{formatted}\"")
             );
         }
+        // Past year 9999 the calendar has no place (the `@seconds.micros` fallback).
+        assert!(rfc3339_ascii(253_402_300_800, 0).is_none());
         assert_eq!(Timestamp(i64::MIN).rfc3339(), "1677-09-21T00:12:43.145224Z");
         assert_eq!(Timestamp(i64::MAX).rfc3339(), "2262-04-11T23:47:16.854775Z");
     }

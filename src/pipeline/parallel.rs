@@ -14,12 +14,13 @@
 //! are behind (it would otherwise wait for an emptied batch); a worker whose own queue is empty
 //! analyses them too. Which side is slower differs with the capture (the read copy costs per
 //! byte, analysis per frame) and from one part of a file to the next; analyzer 0's share of
-//! the flows ([`READER_SHARE`] to each worker's [`WORKER_SHARE`]) goes to whichever side has
+//! the flows ([`FLOATING_SHARE`] to each worker's [`WORKER_SHARE`]) goes to whichever side has
 //! time. Measured on 2 cores against analyzer 0 inline on the reading thread: 1 GB bench file
 //! 0.41 → 0.32 s (median of 8 alternating rounds, 8/8 faster), with `--mss 536` 0.60 → 0.49 s
 //! (7/8); with the lag bound ([`FLOATING_LAG`]) median ratios 0.88 and 0.90 (6 rounds each, 4/6).
-//! Shares 1:3 and 1:2 measured alike; 1:1 and 2:1 slower (analyzer 0's state then moves between
-//! cores more often).
+//! Share 1:2 against 1:3 not consistently better (median ratio 0.86 on the default file, 1.02
+//! with `--mss 536`); 1:1 and 2:1 slower (analyzer 0's state then moves between cores more
+//! often).
 //!
 //! Every frame of a connection (both directions, its IP fragments, ICMP errors quoting it) goes
 //! to the same analyzer, an ordinary [`Analyzer`]; the analyzers' results are merged in
@@ -302,8 +303,8 @@ fn locked<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Flows analyzer 0 (the floating one) takes for every [`WORKER_SHARE`] a worker's takes.
-const READER_SHARE: u64 = 1;
-/// See [`READER_SHARE`].
+const FLOATING_SHARE: u64 = 1;
+/// See [`FLOATING_SHARE`].
 const WORKER_SHARE: u64 = 3;
 
 /// Which of `n` analyzers a flow's shard hash goes to (0: the floating one).
@@ -311,12 +312,12 @@ fn analyzer_for(hash: u64, n: usize) -> usize {
     let workers = n.saturating_sub(1) as u64;
     // `hash` scaled to 0..slots by a multiply (Lemire's reduction): a division by the runtime
     // slot count was a sixth of the hand-out closure's samples.
-    let slots = READER_SHARE + WORKER_SHARE * workers;
+    let slots = FLOATING_SHARE + WORKER_SHARE * workers;
     let r = ((u128::from(hash) * u128::from(slots)) >> 64) as u64;
-    if r < READER_SHARE {
+    if r < FLOATING_SHARE {
         0
     } else {
-        1 + ((r - READER_SHARE) / WORKER_SHARE) as usize
+        1 + ((r - FLOATING_SHARE) / WORKER_SHARE) as usize
     }
 }
 
@@ -573,16 +574,16 @@ mod tests {
     }
 
     #[test]
-    fn the_reading_thread_takes_a_smaller_share_of_the_flows() {
+    fn analyzer_0_takes_a_smaller_share_of_the_flows() {
         for n in 1..=MAX_THREADS {
             let mut counts = vec![0u32; n];
             for h in 0..6_000u64 {
                 let k = analyzer_for(h.wrapping_mul(0x9e37_79b9_7f4a_7c15), n);
                 counts[k] += 1;
             }
-            let total = READER_SHARE + WORKER_SHARE * (n as u64 - 1);
+            let total = FLOATING_SHARE + WORKER_SHARE * (n as u64 - 1);
             for (k, c) in counts.iter().enumerate() {
-                let share = if k == 0 { READER_SHARE } else { WORKER_SHARE };
+                let share = if k == 0 { FLOATING_SHARE } else { WORKER_SHARE };
                 let expected = 6_000 * share / total;
                 assert!(
                     u64::from(*c).abs_diff(expected) <= expected / 10,

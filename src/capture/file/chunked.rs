@@ -106,9 +106,7 @@ impl ChunkedPcap {
             None => Arc::new(vec![0u8; len]),
         }
     }
-}
 
-impl ChunkedPcap {
     /// Hand out every whole record at the read position, straight from the chunk: what
     /// [`Driver::step`] would do with each, without the generic reader interface between them
     /// (6 % of the reading thread's instructions on the bench files). Stops at the first thing that
