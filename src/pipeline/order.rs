@@ -26,6 +26,12 @@ pub trait Emit: Send {
     fn hold(&mut self, s: Session) -> Self::Held;
     /// A held session's turn came: it is session `id`.
     fn emit_held(&mut self, id: u64, held: Self::Held);
+    /// A finished TCP session whose turn came as it finished (nothing earlier can still come):
+    /// it is session `id`. Holding it and emitting it held, unless the emitter can skip that.
+    fn emit_now(&mut self, id: u64, s: Session) {
+        let held = self.hold(s);
+        self.emit_held(id, held);
+    }
     /// A session kept whole until its turn (RDP-UDP flows), numbered and linked.
     fn emit(&mut self, s: Session);
     /// A copy of a waiting session, for frontends that show a capture while it is read.
@@ -261,9 +267,29 @@ impl<E: Emit> Sessions for Ordered<E> {
     fn finished(&mut self, _source: usize, s: Session) {
         self.arrivals += 1;
         let key = (s.first_frame, self.arrivals);
+        let pair = s.has_payload().then(|| (s.client.ip(), s.server.ip()));
+        let mark = self.lowest_mark();
+        if s.transport == Transport::Tcp && (s.first_frame < mark || mark == FrameNo::MAX) {
+            // Its turn has come: every waiting session's first frame is at or past the mark
+            // (each call releases what it can), so `release` would write it at once, alone.
+            let id = self.next_id;
+            self.next_id += 1;
+            if let Some(pair) = pair {
+                self.remember(
+                    pair,
+                    Span {
+                        id,
+                        start: s.start,
+                        end: s.end,
+                    },
+                );
+            }
+            self.emit.emit_now(id, s);
+            return;
+        }
         let pending = match s.transport {
             Transport::Tcp => Pending::Tcp {
-                pair: s.has_payload().then(|| (s.client.ip(), s.server.ip())),
+                pair,
                 start: s.start,
                 end: s.end,
                 held: self.emit.hold(s),

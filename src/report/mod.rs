@@ -4,6 +4,7 @@
 pub mod json;
 mod limits;
 pub mod progress;
+mod spool;
 pub mod stream;
 pub mod text;
 

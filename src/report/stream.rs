@@ -3,20 +3,20 @@
 //! The bytes are exactly those of [`super::json::file_line`] over the in-memory analysis.
 //!
 //! A session that must wait for an earlier, still open one waits as its serialised JSON in a
-//! spool: memory up to [`HELD_IN_MEMORY`], then an unlinked temporary file.
+//! [`Spool`]: memory up to [`super::spool::IN_MEMORY`], then an unlinked temporary file, its
+//! space reused as sessions leave.
 
 use super::SessionNotes;
 use super::json;
+use super::spool::{Spool, Ticket};
 use crate::capture::ReadSummary;
 use crate::diagnose;
 use crate::pipeline::Skipped;
 use crate::pipeline::order::Emit;
 use crate::timeline::store::{Limits, MAX_SESSIONS};
 use crate::timeline::{Damage, Session};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 
-/// Serialised sessions waiting for an earlier one are kept in memory up to this, then on disk.
-pub const HELD_IN_MEMORY: usize = 2 << 20;
 /// Sessions that may wait (as their JSON in the spool, and an index entry of a few hundred bytes
 /// in memory each) for an earlier one still open: see [`Emit::max_waiting`].
 pub const MAX_WAITING: usize = 32_768;
@@ -26,8 +26,8 @@ const UNNUMBERED: &[u8] = b"{\"id\":0,";
 
 /// A session waiting for its turn: where its JSON is, and what its turn adds to the warnings.
 pub struct Held {
-    at: u64,
-    len: usize,
+    /// Its JSON in the spool; `None` if spooling failed (the error is kept).
+    ticket: Option<Ticket>,
     damage: Vec<Damage>,
     rsa_mismatch: bool,
     payload: bool,
@@ -42,9 +42,10 @@ pub struct JsonStream<W: Write + Send> {
     written: u64,
     notes: SessionNotes,
     limits: Limits,
-    spool: tempfile::SpooledTempFile,
-    spool_len: u64,
+    spool: Spool,
     scratch: Vec<u8>,
+    /// The numbered session object being written.
+    line: Vec<u8>,
     error: Option<io::Error>,
 }
 
@@ -58,9 +59,9 @@ impl<W: Write + Send> JsonStream<W> {
             written: 0,
             notes: SessionNotes::default(),
             limits: Limits::default(),
-            spool: tempfile::spooled_tempfile(HELD_IN_MEMORY),
-            spool_len: 0,
+            spool: Spool::default(),
             scratch: Vec::new(),
+            line: Vec::new(),
             error: None,
         }
     }
@@ -83,7 +84,7 @@ impl<W: Write + Send> JsonStream<W> {
 
     /// Write one numbered session, unless it is an attempt past [`MAX_SESSIONS`] (counted).
     fn session(&mut self, id: u64, unnumbered: &[u8], payload: bool, first_frame: u64) {
-        if self.written >= MAX_SESSIONS as u64 && !payload {
+        if !self.listed(payload) {
             self.limits.attempts_summarised += 1;
             let f = self.limits.first_summarised.get_or_insert(first_frame);
             *f = (*f).min(first_frame);
@@ -91,9 +92,20 @@ impl<W: Write + Send> JsonStream<W> {
         }
         self.written += 1;
         let rest = unnumbered.strip_prefix(UNNUMBERED).unwrap_or(unnumbered);
-        let mut line = format!("{{\"id\":{id},").into_bytes();
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        // Writing to a Vec cannot fail.
+        let _ = write!(line, "{{\"id\":{id},");
         line.extend_from_slice(rest);
         self.put(&line);
+        self.line = line;
+    }
+
+    /// Whether a session with(out) payload written now or later is listed: past
+    /// [`MAX_SESSIONS`] written, attempts without payload are only counted. What is written only
+    /// grows, so an attempt not listed now never is (its JSON need not be made).
+    fn listed(&self, payload: bool) -> bool {
+        payload || self.written < MAX_SESSIONS as u64
     }
 
     /// End the line: the counts and warnings of the file. Returns the warnings (for stderr),
@@ -144,48 +156,54 @@ impl<W: Write + Send> Emit for JsonStream<W> {
     type Held = Held;
 
     fn hold(&mut self, mut s: Session) -> Held {
-        let bytes = self.serialise(&mut s);
-        let at = self.spool_len;
-        let ok = self
-            .spool
-            .seek(SeekFrom::Start(at))
-            .and_then(|_| self.spool.write_all(&bytes));
-        if let Err(e) = ok {
-            self.error.get_or_insert(e);
+        let payload = s.has_payload();
+        let mut ticket = None;
+        if self.listed(payload) {
+            let bytes = self.serialise(&mut s);
+            ticket = self
+                .spool
+                .put(&bytes)
+                .map_err(|e| self.error.get_or_insert(e))
+                .ok();
+            self.scratch = bytes;
         }
-        self.spool_len += bytes.len() as u64;
-        let held = Held {
-            at,
-            len: bytes.len(),
+        Held {
+            ticket,
             damage: Damage::of(&s),
             rsa_mismatch: s.rsa_key_mismatch,
-            payload: s.has_payload(),
+            payload,
             first_frame: s.first_frame,
-        };
-        self.scratch = bytes;
-        held
+        }
     }
 
     fn emit_held(&mut self, id: u64, h: Held) {
         let mut bytes = std::mem::take(&mut self.scratch);
-        bytes.resize(h.len, 0);
-        let ok = self
-            .spool
-            .seek(SeekFrom::Start(h.at))
-            .and_then(|_| self.spool.read_exact(&mut bytes));
-        if let Err(e) = ok {
-            self.error.get_or_insert(e);
+        bytes.clear();
+        if let Some(t) = h.ticket {
+            if let Err(e) = self.spool.take(t, &mut bytes) {
+                self.error.get_or_insert(e);
+            }
         }
         self.notes.add_parts(id, &h.damage, h.rsa_mismatch);
         self.session(id, &bytes, h.payload, h.first_frame);
         self.scratch = bytes;
     }
 
+    fn emit_now(&mut self, id: u64, mut s: Session) {
+        s.id = id;
+        self.emit(s);
+    }
+
     fn emit(&mut self, mut s: Session) {
         let id = s.id;
         self.notes.add(&s);
+        let payload = s.has_payload();
+        if !self.listed(payload) {
+            self.session(id, &[], payload, s.first_frame);
+            return;
+        }
         let bytes = self.serialise(&mut s);
-        self.session(id, &bytes, s.has_payload(), s.first_frame);
+        self.session(id, &bytes, payload, s.first_frame);
         self.scratch = bytes;
     }
 
