@@ -6,22 +6,30 @@ use crate::diagnose::Verdict;
 use crate::timeline::{RdpSummary, Session, TlsSummary};
 use crate::types::Timestamp;
 use serde::Serialize;
-use std::net::SocketAddr;
+use crate::flow::tcp::TcpSummary;
+use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
 
 /// `{"ip": ..., "port": ...}`.
 #[derive(Serialize)]
 struct Endpoint {
-    ip: String,
+    /// Written as text straight into the output (no `String` per address).
+    #[serde(serialize_with = "as_text")]
+    ip: IpAddr,
     port: u16,
 }
 
 impl From<SocketAddr> for Endpoint {
     fn from(a: SocketAddr) -> Self {
         Endpoint {
-            ip: a.ip().to_string(),
+            ip: a.ip(),
             port: a.port(),
         }
     }
+}
+
+fn as_text<S: serde::Serializer>(ip: &IpAddr, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(ip)
 }
 
 /// `{"client": n, "server": n}`.
@@ -45,14 +53,59 @@ struct SessionJson<'a> {
     duration_s: f64,
     packets: PerSide,
     bytes: PerSide,
-    conn_state: String,
-    history: String,
-    tcp: Option<serde_json::Value>,
+    conn_state: &'a str,
+    history: &'a str,
+    tcp: Option<TcpJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tcp_session: Option<u64>,
-    rdp: Option<RdpSummary>,
-    tls: Option<TlsSummary>,
+    rdp: Option<Cow<'a, RdpSummary>>,
+    tls: Option<Cow<'a, TlsSummary>>,
     verdict: &'a Verdict,
+}
+
+/// The `tcp` object: [`TcpSummary`]'s fields in alphabetical order, as the report has always
+/// written them (once through `serde_json::Value`, whose map sorts its keys).
+#[derive(Serialize)]
+struct TcpJson<'a> {
+    acked_unseen: u64,
+    capture_duplicates: u64,
+    close: &'a Option<crate::flow::tcp::CloseKind>,
+    closed_by: &'a Option<crate::types::Direction>,
+    dup_acks: u64,
+    fast_retransmissions: u64,
+    lost_segments: u64,
+    retransmissions: u64,
+    rtt_ms: Option<f64>,
+    zero_windows: u64,
+}
+
+impl<'a> From<&'a TcpSummary> for TcpJson<'a> {
+    fn from(t: &'a TcpSummary) -> Self {
+        let TcpSummary {
+            retransmissions,
+            fast_retransmissions,
+            lost_segments,
+            acked_unseen,
+            dup_acks,
+            zero_windows,
+            capture_duplicates,
+            rtt_ms,
+            close,
+            closed_by,
+        } = t;
+        TcpJson {
+            acked_unseen: *acked_unseen,
+            capture_duplicates: *capture_duplicates,
+            close,
+            closed_by,
+            dup_acks: *dup_acks,
+            fast_retransmissions: *fast_retransmissions,
+            lost_segments: *lost_segments,
+            retransmissions: *retransmissions,
+            rtt_ms: *rtt_ms,
+            zero_windows: *zero_windows,
+        }
+    }
 }
 
 /// The file object. `sessions` comes before the counts and warnings, which are known only at
@@ -85,12 +138,21 @@ fn session_json<'a>(s: &'a Session, v: &'a Verdict) -> SessionJson<'a> {
             client: s.bytes[0],
             server: s.bytes[1],
         },
-        conn_state: s.conn_state.clone(),
-        history: s.history.clone(),
-        tcp: s.tcp.as_ref().and_then(|t| serde_json::to_value(t).ok()),
+        conn_state: &s.conn_state,
+        history: &s.history,
+        tcp: s.tcp.as_ref().map(TcpJson::from),
         tcp_session: s.tcp_session,
-        rdp: RdpSummary::of(s),
-        tls: TlsSummary::of(s),
+        // A compacted session keeps its summaries: borrowed, not rebuilt.
+        rdp: if s.compacted {
+            s.rdp_summary.as_deref().map(Cow::Borrowed)
+        } else {
+            RdpSummary::of(s).map(Cow::Owned)
+        },
+        tls: if s.compacted {
+            s.tls_summary.as_deref().map(Cow::Borrowed)
+        } else {
+            TlsSummary::of(s).map(Cow::Owned)
+        },
         verdict: v,
     }
 }

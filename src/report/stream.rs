@@ -142,10 +142,18 @@ impl<W: Write + Send> JsonStream<W> {
     /// The session's object with the placeholder id ([`UNNUMBERED`]).
     fn serialise(&mut self, s: &mut Session) -> Vec<u8> {
         s.id = 0;
-        let v = diagnose::diagnose(s);
+        let s = &*s;
+        let computed;
+        let v = match s.verdict.as_deref() {
+            Some(v) => v,
+            None => {
+                computed = diagnose::diagnose(s);
+                &computed
+            }
+        };
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
-        if let Err(e) = json::write_session(&mut buf, s, &v) {
+        if let Err(e) = json::write_session(&mut buf, s, v) {
             buf = format!("{{\"id\":0,\"error\":{:?}}}", e.to_string()).into_bytes();
         }
         buf
