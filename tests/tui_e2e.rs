@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::pcapgen;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -200,6 +202,77 @@ fn select_failed_session_export_and_quit() {
         "UI gone from the shell screen:\n{screen}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `e` then `q` at once: the export runs in the background and reads the whole capture again
+/// (here 40,000 filler datagrams after the session), so the UI quits while it runs. The
+/// process must finish it (after restoring the terminal, saying so), not end under it: the
+/// exported file is complete and no temporary file is left beside it.
+#[test]
+fn quitting_waits_for_a_running_export() {
+    use etherparse::PacketBuilder;
+    let Some(tmux) = Tmux::open("e2e-export-quit") else {
+        return;
+    };
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/cert-expired.pcap");
+    let mut frames: Vec<(u64, Vec<u8>)> = Vec::new();
+    rdpscope::capture::read_file(&sample, None, &mut |f| {
+        frames.push((frames.len() as u64 * 1_000, f.data.to_vec()))
+    })
+    .unwrap();
+    let session_packets = frames.len() as u64;
+    let t0 = frames.len() as u64 * 1_000;
+    for i in 0..40_000u64 {
+        let mut d = Vec::new();
+        PacketBuilder::ethernet2([2, 0, 0, 0, 0, 3], [2, 0, 0, 0, 0, 4])
+            .ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64)
+            .udp(5000, 5001)
+            .write(&mut d, &[0x5a; 1000])
+            .unwrap();
+        frames.push((t0 + i * 10, d));
+    }
+    let total = frames.len();
+    let dir = std::env::temp_dir().join(format!("rdpscope-export-quit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("padded.pcap");
+    std::fs::write(&file, pcapgen::pcap(&frames)).unwrap();
+    drop(frames);
+
+    tmux.start(("100", "30"), &["-c", dir.to_str().unwrap()], "sh");
+    let cmd = format!(
+        "PS1='$ ' TERM=xterm-256color '{}' tui '{}'; echo EXIT=$?",
+        bin.display(),
+        file.display()
+    );
+    tmux.keys(&[&cmd, "Enter"]);
+    tmux.wait_for("the capture to load", |s| {
+        s.contains(&format!("{total} frames"))
+    });
+    // The first session (the RDP connection) is selected: export it and quit at once.
+    tmux.keys(&["e", "q"]);
+    let screen = tmux.wait_for("the shell", |s| s.lines().any(|l| l.starts_with("EXIT=")));
+    assert!(screen.lines().any(|l| l == "EXIT=0"), "{screen}");
+    assert!(
+        screen.contains("rdpscope: finishing the export…"),
+        "{screen}"
+    );
+    assert!(!tmux.alternate_on(), "terminal restored:\n{screen}");
+    let out = dir.join("padded.session1.pcapng");
+    let mut n = 0u64;
+    let read = rdpscope::capture::read_file(&out, None, &mut |_| n += 1);
+    let left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        read.is_ok(),
+        "the export was lost on quit: {read:?}; files: {left:?}"
+    );
+    assert_eq!(n, session_packets, "every packet of the session exported");
+    assert_eq!(left.len(), 2, "only the capture and the export: {left:?}");
 }
 
 /// `rdpscope tui --keylog KEYS FILE`: the real binary shows the decrypted events with their

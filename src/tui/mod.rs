@@ -9,7 +9,9 @@
 //!
 //! The terminal is restored on every exit path: normal return, errors (a guard's `Drop`),
 //! panics (a panic hook), SIGTERM (a flag checked by the loop); SIGHUP ends the process (the
-//! terminal is gone), once what the caller must save is saved ([`OnHangup`]).
+//! terminal is gone), once what the caller must save is saved ([`OnHangup`]). An export still
+//! running ([`Exports`]) is waited for after the terminal is restored, or for up to
+//! [`HANGUP_GRACE`] on a hangup.
 
 pub mod app;
 pub mod chart;
@@ -39,7 +41,7 @@ use std::io::{self, IsTerminal, Stdout};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Put the terminal back: leave the alternate screen, stop mouse capture, cooked mode, cursor on.
@@ -84,14 +86,54 @@ pub enum Source {
     Live,
 }
 
-/// What ending on a hangup (SIGHUP: the terminal is gone) waits for.
+/// What ending on a hangup (SIGHUP: the terminal is gone) waits for, besides exports still
+/// running ([`Exports`]).
 #[derive(Debug, Clone)]
 pub enum OnHangup {
-    /// Nothing to save: end at once.
+    /// Nothing else to save.
     Exit,
     /// `stop` is set; end once this flag is set too (a live capture's `-w` file committed), or
     /// after [`HANGUP_GRACE`] at most.
     ExitWhenSet(Arc<AtomicBool>),
+}
+
+/// Exports (`e`) running in the background. Each writes its file whole or not at all
+/// ([`crate::capture::writer::AtomicPcapNg`]): ending the process under one loses it (and
+/// leaves its temporary file), so quitting waits for them and a hangup waits up to
+/// [`HANGUP_GRACE`].
+#[derive(Debug, Clone, Default)]
+struct Exports(Arc<AtomicUsize>);
+
+/// One running export; dropping it (at the end of the export thread, or on its panic) counts
+/// it done.
+struct Running(Arc<AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Exports {
+    fn start(&self) -> Running {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Running(Arc::clone(&self.0))
+    }
+
+    fn running(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Wait until none runs, or until `deadline`; whether none runs.
+    fn wait(&self, deadline: Option<Instant>) -> bool {
+        while self.running() > 0 {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        true
+    }
 }
 
 /// The longest a hangup waits for [`OnHangup::ExitWhenSet`].
@@ -109,24 +151,33 @@ pub fn run(
     if !io::stdout().is_terminal() {
         return Err(io::Error::other("standard output is not a terminal"));
     }
-    let (mut terminal, _guard) = setup()?;
+    let (mut terminal, guard) = setup()?;
     // SIGTERM: leave the loop and restore the terminal; a second one ends the process at once.
     let term = signal_hook::consts::SIGTERM;
     let _ = signal_hook::flag::register_conditional_shutdown(term, 128 + term, stop.clone());
     let _ = signal_hook::flag::register(term, stop.clone());
-    let hangup = watch_hangup(stop.clone(), on_hangup)?;
-    let result = ui_loop(&mut terminal, &mut app, &feed, &source, &stop);
+    let exports = Exports::default();
+    let hangup = watch_hangup(stop.clone(), on_hangup, exports.clone())?;
+    let result = ui_loop(&mut terminal, &mut app, &feed, &source, &stop, &exports);
     hangup.close();
+    drop(terminal);
+    drop(guard);
+    if exports.running() > 0 {
+        eprintln!("rdpscope: finishing the export…");
+        exports.wait(None);
+    }
     result
 }
 
 /// On SIGHUP the terminal is gone: there is nothing to restore, and crossterm's reader spins on
 /// the dead tty (its read loop never ends on EOF or EIO, so the UI loop never gets to look at a
-/// flag). A thread waiting for the signal sets `stop`, waits for what `then` says, and ends the
-/// process with SIGHUP's status (129). Closing the returned handle ends that thread.
+/// flag). A thread waiting for the signal sets `stop`, waits for what `then` says and for the
+/// running exports (at most [`HANGUP_GRACE`] in all), and ends the process with SIGHUP's
+/// status (129). Closing the returned handle ends that thread.
 fn watch_hangup(
     stop: Arc<AtomicBool>,
     then: OnHangup,
+    exports: Exports,
 ) -> io::Result<signal_hook::iterator::Handle> {
     let hup = signal_hook::consts::SIGHUP;
     let mut signals = signal_hook::iterator::Signals::new([hup])?;
@@ -136,12 +187,13 @@ fn watch_hangup(
             return;
         }
         stop.store(true, Ordering::Relaxed);
+        let deadline = Instant::now() + HANGUP_GRACE;
         if let OnHangup::ExitWhenSet(saved) = then {
-            let deadline = Instant::now() + HANGUP_GRACE;
             while !saved.load(Ordering::Relaxed) && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
+        exports.wait(Some(deadline));
         // `_exit`: other threads may hold locks (the UI thread spins inside crossterm), and
         // everything to keep is already written.
         signal_hook::low_level::exit(128 + hup);
@@ -155,6 +207,7 @@ fn ui_loop(
     feed: &Feed,
     source: &Source,
     stop: &AtomicBool,
+    exports: &Exports,
 ) -> io::Result<()> {
     let mut dirty = true;
     while !stop.load(Ordering::Relaxed) {
@@ -170,7 +223,7 @@ fn ui_loop(
         match event::read()? {
             Event::Key(k) if k.kind != KeyEventKind::Release => match app.on_key(k) {
                 Action::Quit => break,
-                Action::Export => start_export(app, feed, source),
+                Action::Export => start_export(app, feed, source, exports),
                 Action::None => {}
             },
             Event::Mouse(m) => app.on_mouse(m),
@@ -180,7 +233,7 @@ fn ui_loop(
     Ok(())
 }
 
-fn start_export(app: &mut App, feed: &Feed, source: &Source) {
+fn start_export(app: &mut App, feed: &Feed, source: &Source, exports: &Exports) {
     let Some(row) = app.selected() else {
         app.status = Some("no session selected".into());
         return;
@@ -200,7 +253,9 @@ fn start_export(app: &mut App, feed: &Feed, source: &Source) {
     ));
     let tx = feed.tx.clone();
     let src = src.clone();
+    let running = exports.start();
     std::thread::spawn(move || {
+        let _running = running;
         let msg = match export::session(&src, &session, &out) {
             Ok(n) => format!(
                 "exported session {}: {n} packets to {}",
