@@ -3,10 +3,10 @@
 use super::FileReport;
 use crate::decode::Transport;
 use crate::diagnose::Verdict;
+use crate::flow::tcp::TcpSummary;
 use crate::timeline::{RdpSummary, Session, TlsSummary};
 use crate::types::Timestamp;
 use serde::Serialize;
-use crate::flow::tcp::TcpSummary;
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 
