@@ -253,6 +253,7 @@ fn run_report(
                         all,
                         compact: !timeline,
                         keys: pipeline::keys_for(path, keylog),
+                        watch: None,
                     };
                     let r = if json {
                         let out = if single {

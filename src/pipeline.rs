@@ -5,6 +5,7 @@
 pub mod order;
 pub mod parallel;
 pub mod shard;
+pub mod watch;
 
 pub use parallel::{analyze_file_into, analyze_file_parallel, threads_from_env};
 
@@ -37,6 +38,9 @@ pub struct Options {
     pub compact: bool,
     /// TLS secrets (a key log file and/or pcapng Decryption Secrets Blocks) to decrypt with.
     pub keys: Option<Arc<crate::proto::keylog::KeyLog>>,
+    /// Publish copies of the open connections' sessions here now and then, for a frontend
+    /// showing a capture analysed on several threads while it is read ([`watch`]).
+    pub watch: Option<Arc<watch::Watch>>,
 }
 
 /// Bound on connections in the table at once (a SYN flood must not grow memory without limit):
@@ -269,6 +273,13 @@ impl Analyzer {
             }
         });
         lock(&self.out).mark(self.source, mark);
+        if let Some(w) = &self.options.watch {
+            if w.due(self.source) {
+                let t = std::time::Instant::now();
+                let open = self.open_sessions();
+                w.publish(self.source, open, t.elapsed());
+            }
+        }
     }
 
     /// For sharded analysis ([`parallel`]): set the count of frames fed so far across all
@@ -316,8 +327,17 @@ impl Analyzer {
     /// The sessions so far (finished and in progress), in order of first frame, for frontends
     /// that show a capture while it is being read. Open ones have `open_at_end` set.
     pub fn snapshot(&self) -> Vec<Session> {
-        let all = self.options.all;
         let mut out: Vec<Session> = lock(&self.out).snapshot();
+        out.extend(self.open_sessions());
+        out.sort_by_key(|s| (s.first_frame, s.id));
+        out
+    }
+
+    /// Copies of the sessions of the connections in the table (those a report lists), with
+    /// `open_at_end` set on those not closed.
+    fn open_sessions(&self) -> Vec<Session> {
+        let all = self.options.all;
+        let mut out = Vec::new();
         self.table.for_each(&mut |c| {
             if all || c.rdp {
                 let mut s = c.session.clone();
@@ -325,7 +345,6 @@ impl Analyzer {
                 out.push(s);
             }
         });
-        out.sort_by_key(|s| (s.first_frame, s.id));
         out
     }
 

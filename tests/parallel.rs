@@ -157,3 +157,59 @@ fn compacted_sessions_report_the_same() {
     }
     assert!(n >= 20);
 }
+
+/// The terminal UI analyses a file on several threads: it ends with the single analyzer's
+/// sessions (every field, timelines included), and while the file is read each analyzer
+/// publishes its open connections (at its sweeps, the first one at once) for the snapshots.
+#[test]
+fn the_tui_feed_on_several_analyzers_ends_with_the_single_analyzers_sessions() {
+    use rdpscope::pipeline::watch::Watch;
+    use rdpscope::tui::{Feed, Update};
+    let cfg = synth::Config {
+        size: 8 << 20,
+        seed: 5,
+        mss: 200,
+        mean_gap_us: 2_000,
+        concurrency: 32,
+    };
+    let path = std::env::temp_dir().join(format!("rdpscope-feed-{}.pcap", std::process::id()));
+    let f = std::fs::File::create(&path).unwrap();
+    let stats = synth::generate(&cfg, std::io::BufWriter::new(f)).unwrap();
+    assert!(stats.frames > 16_384, "crosses a sweep: {stats:?}");
+    let finished = |threads: usize| -> (String, u64) {
+        let feed = Feed::file_on(path.clone(), None, threads);
+        loop {
+            match feed.rx.recv().unwrap() {
+                Update::Finished {
+                    sessions, frames, ..
+                } => return (format!("{sessions:?}"), frames),
+                Update::Failed(why) => panic!("{why}"),
+                _ => {}
+            }
+        }
+    };
+    let (one, frames) = finished(1);
+    assert_eq!(frames, stats.frames);
+    assert!(one == finished(2).0, "1 and 2 analyzers differ");
+
+    let watch = std::sync::Arc::new(Watch::default());
+    let options = Options {
+        watch: Some(watch.clone()),
+        ..Default::default()
+    };
+    let (_, analysis) = pipeline::analyze_file_parallel(&path, options, None, 2).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let published = watch.join(Vec::new());
+    assert!(!published.is_empty(), "open connections were published");
+    for p in &published {
+        assert!(p.open_at_end || p.end >= p.start);
+        assert!(
+            analysis
+                .sessions
+                .iter()
+                .any(|s| (s.first_frame, s.client, s.server) == (p.first_frame, p.client, p.server)),
+            "published session of frame {} is one of the capture's",
+            p.first_frame
+        );
+    }
+}

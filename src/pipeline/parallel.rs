@@ -95,6 +95,18 @@ pub fn analyze_file_parallel(
     threads: usize,
 ) -> Result<(ReadSummary, Analysis), OpenError> {
     let out = super::collecting(&options);
+    analyze_file_collected(path, options, progress, threads, out)
+}
+
+/// [`analyze_file_parallel`] into `out`, an output from [`super::collecting`] that the caller
+/// may look at while the file is read (a frontend's snapshots).
+pub fn analyze_file_collected(
+    path: &Path,
+    options: Options,
+    progress: Option<Arc<AtomicU64>>,
+    threads: usize,
+    out: Output,
+) -> Result<(ReadSummary, Analysis), OpenError> {
     let (read, mut analysis) = analyze_file_into(path, options, progress, threads, out.clone())?;
     let (sessions, kept) = super::lock(&out).take();
     analysis.sessions = sessions;

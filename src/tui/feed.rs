@@ -1,8 +1,11 @@
 //! Where the sessions come from: a background thread that reads and analyses the input and
-//! sends snapshots, so the UI never waits on the analysis.
+//! sends snapshots, so the UI never waits on the analysis. A file is analysed on all cores
+//! (as `report` does; `RDPSCOPE_THREADS=1` for one), the snapshots joining the finished
+//! sessions to those the analyzers last published as open ([`crate::pipeline::watch`]).
 
 use super::app::{App, Progress};
 use crate::capture;
+use crate::pipeline::watch::Watch;
 use crate::pipeline::{Analyzer, Options};
 use crate::proto::keylog::KeyLog;
 use crate::timeline::Session;
@@ -76,11 +79,23 @@ impl Feed {
     /// Start reading and analysing `path` on a background thread, decrypting TLS with `keys`
     /// (see [`crate::pipeline::keys_for`]: a key log, an RSA key and the capture's secrets).
     pub fn file_with_keys(path: PathBuf, keys: Option<Arc<KeyLog>>) -> Feed {
+        Self::file_on(path, keys, crate::pipeline::threads_from_env())
+    }
+
+    /// [`Feed::file_with_keys`] on `threads` analyzers.
+    pub fn file_on(path: PathBuf, keys: Option<Arc<KeyLog>>, threads: usize) -> Feed {
         let (tx, rx) = mpsc::channel();
         let total = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         let counter = Arc::new(AtomicU64::new(0));
         let progress = Some((counter.clone(), total));
         let out = tx.clone();
+        if threads > 1 {
+            std::thread::spawn(move || {
+                let msg = analyse_parallel(&path, keys, counter, threads, &out);
+                let _ = out.send(msg);
+            });
+            return Feed { rx, tx, progress };
+        }
         std::thread::spawn(move || {
             let mut analyzer = Analyzer::new(Options {
                 keys,
@@ -100,21 +115,7 @@ impl Feed {
                 }
             });
             let msg = match res {
-                Ok(summary) => {
-                    let sessions = analyzer.finish().sessions;
-                    let mut warnings = summary.warnings;
-                    warnings.extend(sessions.iter().filter(|s| s.rsa_key_mismatch).map(|s| {
-                        format!(
-                            "the RSA key does not match the server certificate of session {}",
-                            s.id
-                        )
-                    }));
-                    Update::Finished {
-                        sessions,
-                        frames: summary.frames,
-                        warnings,
-                    }
-                }
+                Ok(summary) => finished(summary, analyzer.finish().sessions),
                 Err(e) => Update::Failed(e.to_string()),
             };
             let _ = out.send(msg);
@@ -164,5 +165,69 @@ impl Feed {
             app.set_sessions(sessions, in_progress);
         }
         changed
+    }
+}
+
+/// The last update of a file read to the end.
+fn finished(summary: capture::ReadSummary, sessions: Vec<Session>) -> Update {
+    let mut warnings = summary.warnings;
+    warnings.extend(sessions.iter().filter(|s| s.rsa_key_mismatch).map(|s| {
+        format!(
+            "the RSA key does not match the server certificate of session {}",
+            s.id
+        )
+    }));
+    Update::Finished {
+        sessions,
+        frames: summary.frames,
+        warnings,
+    }
+}
+
+/// Analyse `path` on `threads` analyzers; meanwhile a thread sends snapshots: the finished
+/// sessions of the shared output joined to the open ones the analyzers last published.
+fn analyse_parallel(
+    path: &std::path::Path,
+    keys: Option<Arc<KeyLog>>,
+    counter: Arc<AtomicU64>,
+    threads: usize,
+    out: &Sender<Update>,
+) -> Update {
+    let watch = Arc::new(Watch::default());
+    let options = Options {
+        keys,
+        watch: Some(Arc::clone(&watch)),
+        ..Options::default()
+    };
+    let shared = crate::pipeline::collecting(&options);
+    let (stop, stopped) = mpsc::channel::<()>();
+    let snapshots = {
+        let (shared, out) = (Arc::clone(&shared), out.clone());
+        std::thread::spawn(move || {
+            let mut every = SNAPSHOT_EVERY;
+            // Until the analysis ends (the sender is dropped).
+            while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                let t = Instant::now();
+                let finished = shared
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .snapshot();
+                let _ = out.send(Update::Snapshot(watch.join(finished)));
+                every = SNAPSHOT_EVERY.max(t.elapsed() * 9);
+            }
+        })
+    };
+    let res = crate::pipeline::parallel::analyze_file_collected(
+        path,
+        options,
+        Some(counter),
+        threads,
+        shared,
+    );
+    drop(stop);
+    let _ = snapshots.join();
+    match res {
+        Ok((summary, analysis)) => finished(summary, analysis.sessions),
+        Err(e) => Update::Failed(e.to_string()),
     }
 }
