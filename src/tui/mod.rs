@@ -124,19 +124,15 @@ impl Exports {
         self.0.load(Ordering::SeqCst)
     }
 
-    /// Wait until none runs, or until `deadline`; whether none runs.
-    fn wait(&self, deadline: Option<Instant>) -> bool {
-        while self.running() > 0 {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return false;
-            }
+    /// Wait until none runs, or until `deadline`.
+    fn wait(&self, deadline: Option<Instant>) {
+        while self.running() > 0 && deadline.is_none_or(|d| Instant::now() < d) {
             std::thread::sleep(Duration::from_millis(20));
         }
-        true
     }
 }
 
-/// The longest a hangup waits for [`OnHangup::ExitWhenSet`].
+/// The longest a hangup waits for [`OnHangup::ExitWhenSet`] and running exports.
 pub const HANGUP_GRACE: Duration = Duration::from_secs(5);
 
 /// Run the UI until the user quits (or `stop` is set by a signal). Returns when the terminal
