@@ -29,8 +29,10 @@ use std::sync::Arc;
 /// A piece of the file; frames handed out by [`ChunkedPcap`] borrow from it.
 pub type Chunk = Arc<Vec<u8>>;
 
-/// Bytes read from the file at a time.
-pub const CHUNK: usize = 2 << 20;
+/// Bytes read from the file at a time: the initial buffer's size, so a chunk is never larger
+/// than the reader needs. Against 2 MiB: peak RSS 28.7 → 22.1 MB on the 1 GB bench file (two
+/// analyzers), the same speed (median ratios 1.01 and 0.97 on the two bench files).
+pub const CHUNK: usize = INITIAL_BUFFER;
 /// Chunks kept for reuse (those still held elsewhere are simply not reused yet).
 const MAX_SPARES: usize = 32;
 
