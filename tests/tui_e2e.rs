@@ -56,6 +56,19 @@ impl Tmux {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
 
+    /// Start a shell in a `cols` x `rows` session (in `dir`, if given) and run `rdpscope tui
+    /// ARGS` in it (`args` quoted for the shell), the exit status echoed after (`EXIT=n`).
+    fn tui_in_shell(&self, size: (&str, &str), dir: Option<&Path>, args: &str) {
+        let dir = dir.map(|d| d.to_str().unwrap().to_owned());
+        let extra: Vec<&str> = dir.iter().flat_map(|d| ["-c", d.as_str()]).collect();
+        self.start(size, &extra, "sh");
+        let cmd = format!(
+            "PS1='$ ' TERM=xterm-256color '{}' tui {args}; echo EXIT=$?",
+            env!("CARGO_BIN_EXE_rdpscope")
+        );
+        self.keys(&[&cmd, "Enter"]);
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
             .arg("-L")
@@ -144,14 +157,7 @@ fn select_failed_session_export_and_quit() {
     let dir = std::env::temp_dir().join(format!("rdpscope-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let dir_s = dir.to_str().unwrap();
-    tmux.start(("100", "30"), &["-c", dir_s], "sh");
-    let cmd = format!(
-        "PS1='$ ' TERM=xterm-256color '{}' tui '{}'; echo EXIT=$?",
-        bin.display(),
-        file.display()
-    );
-    tmux.keys(&[&cmd, "Enter"]);
+    tmux.tui_in_shell(("100", "30"), Some(&dir), &format!("'{}'", file.display()));
     tmux.wait_for("the capture to load", |s| {
         s.contains("21 frames") && s.contains("Sessions 7")
     });
@@ -214,7 +220,6 @@ fn quitting_waits_for_a_running_export() {
     let Some(tmux) = Tmux::open("e2e-export-quit") else {
         return;
     };
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/cert-expired.pcap");
     let mut frames: Vec<(u64, Vec<u8>)> = Vec::new();
     rdpscope::capture::read_file(&sample, None, &mut |f| {
@@ -240,13 +245,7 @@ fn quitting_waits_for_a_running_export() {
     std::fs::write(&file, pcapgen::pcap(&frames)).unwrap();
     drop(frames);
 
-    tmux.start(("100", "30"), &["-c", dir.to_str().unwrap()], "sh");
-    let cmd = format!(
-        "PS1='$ ' TERM=xterm-256color '{}' tui '{}'; echo EXIT=$?",
-        bin.display(),
-        file.display()
-    );
-    tmux.keys(&[&cmd, "Enter"]);
+    tmux.tui_in_shell(("100", "30"), Some(&dir), &format!("'{}'", file.display()));
     tmux.wait_for("the capture to load", |s| {
         s.contains(&format!("{total} frames"))
     });
@@ -284,14 +283,12 @@ fn keylog_flag_shows_decrypted_events() {
     };
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_rdpscope"));
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    tmux.start(("160", "50"), &[], "sh");
-    let cmd = format!(
-        "PS1='$ ' TERM=xterm-256color '{}' tui --keylog '{}' '{}'; echo EXIT=$?",
-        bin.display(),
+    let args = format!(
+        "--keylog '{}' '{}'",
         samples.join("ok-tls12-xrdp.keys").display(),
         samples.join("ok-tls12-xrdp.pcap").display()
     );
-    tmux.keys(&[&cmd, "Enter"]);
+    tmux.tui_in_shell(("160", "50"), None, &args);
     let screen = tmux.wait_for("the decrypted timeline", |s| {
         s.contains("MCS Connect Initial (client vm)")
     });
