@@ -200,9 +200,11 @@ fn the_tui_feed_on_several_analyzers_ends_with_the_single_analyzers_sessions() {
     let (_, analysis) = pipeline::analyze_file_parallel(&path, options, None, 2).unwrap();
     std::fs::remove_file(&path).unwrap();
     let published = watch.join(Vec::new());
-    assert!(!published.is_empty(), "open connections were published");
+    assert!(
+        published.iter().any(|p| p.open_at_end),
+        "open connections were published"
+    );
     for p in &published {
-        assert!(p.open_at_end || p.end >= p.start);
         assert!(
             analysis
                 .sessions

@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 /// The shortest time between two publications of one analyzer.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(250);
 
+/// How long to wait before copying sessions again, when copying them took `took`: at least
+/// `min`, and nine times the copy, so that copying stays under a tenth of the time.
+pub fn pace(min: Duration, took: Duration) -> Duration {
+    min.max(took * 9)
+}
+
 /// What the analyzers last published (see the module documentation).
 #[derive(Debug, Default)]
 pub struct Watch {
@@ -20,8 +26,7 @@ pub struct Watch {
 #[derive(Debug, Default)]
 struct Published {
     at: Option<Instant>,
-    /// The next publication waits at least this long: [`PUBLISH_EVERY`], or nine times what
-    /// copying the sessions took (so copying stays under a tenth of the analysis).
+    /// The next publication waits at least this long ([`pace`] from [`PUBLISH_EVERY`]).
     every: Duration,
     sessions: Vec<Session>,
 }
@@ -49,7 +54,7 @@ impl Watch {
         if let Some(p) = slots.get_mut(source) {
             *p = Published {
                 at: Some(Instant::now()),
-                every: PUBLISH_EVERY.max(took * 9),
+                every: pace(PUBLISH_EVERY, took),
                 sessions,
             };
         }

@@ -5,7 +5,7 @@
 
 use super::app::{App, Progress};
 use crate::capture;
-use crate::pipeline::watch::Watch;
+use crate::pipeline::watch::{Watch, pace};
 use crate::pipeline::{Analyzer, Options};
 use crate::proto::keylog::KeyLog;
 use crate::timeline::Session;
@@ -110,7 +110,7 @@ impl Feed {
                     let _ = out.send(Update::Snapshot(analyzer.snapshot()));
                     // A snapshot copies every session so far: on a big capture keep that under a
                     // tenth of the reading time.
-                    every = SNAPSHOT_EVERY.max(t.elapsed() * 9);
+                    every = pace(SNAPSHOT_EVERY, t.elapsed());
                     last = Instant::now();
                 }
             });
@@ -213,7 +213,7 @@ fn analyse_parallel(
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .snapshot();
                 let _ = out.send(Update::Snapshot(watch.join(finished)));
-                every = SNAPSHOT_EVERY.max(t.elapsed() * 9);
+                every = pace(SNAPSHOT_EVERY, t.elapsed());
             }
         })
     };
