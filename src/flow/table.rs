@@ -3,71 +3,63 @@
 use crate::decode::Transport;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
-/// A direction-independent flow key: the two endpoints in a canonical order.
+/// A direction-independent flow key: the two endpoints in a canonical order, packed into
+/// machine words so that the table's hashing and comparing (once or more per packet) are a few
+/// integer operations rather than `SocketAddr`'s enum and octet-array ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowKey {
-    transport: Transport,
-    lo: SocketAddr,
-    hi: SocketAddr,
+    /// The lower endpoint's address bits (an IPv4 address in the low 32 bits).
+    lo: u128,
+    /// The higher endpoint's address bits.
+    hi: u128,
+    /// The lower endpoint's port (bits 32..48), the higher one's (16..32), whether the higher
+    /// and the lower address are IPv6 (bits 2 and 1) and the transport (bit 0: UDP).
+    meta: u64,
+}
+
+/// An endpoint as (address bits, port), and whether it is IPv6. IPv6 flow info and scope id
+/// are left out: a capture does not carry them.
+fn endpoint(a: SocketAddr) -> (u128, u16, bool) {
+    match a {
+        SocketAddr::V4(x) => (u128::from(x.ip().to_bits()), x.port(), false),
+        SocketAddr::V6(x) => (x.ip().to_bits(), x.port(), true),
+    }
 }
 
 impl FlowKey {
     /// The key of a packet from `a` to `b` (the same for `b` to `a`).
     pub fn new(transport: Transport, a: SocketAddr, b: SocketAddr) -> Self {
-        // `SocketAddr`'s order, computed on one integer per IPv4 endpoint (address, then port:
-        // as `SocketAddrV4` orders) rather than through the enum and octet array comparisons.
-        let a_first = match (a, b) {
-            (SocketAddr::V4(x), SocketAddr::V4(y)) => {
-                let key = |e: std::net::SocketAddrV4| {
-                    u64::from(e.ip().to_bits()) << 16 | u64::from(e.port())
-                };
-                key(x) <= key(y)
-            }
-            _ => a <= b,
-        };
-        if a_first {
-            FlowKey {
-                transport,
-                lo: a,
-                hi: b,
-            }
+        let (a, b) = (endpoint(a), endpoint(b));
+        // Any canonical order will do; IPv4 before IPv6, then address, then port.
+        let (lo, hi) = if (a.2, a.0, a.1) <= (b.2, b.0, b.1) {
+            (a, b)
         } else {
-            FlowKey {
-                transport,
-                lo: b,
-                hi: a,
-            }
+            (b, a)
+        };
+        FlowKey {
+            lo: lo.0,
+            hi: hi.0,
+            meta: u64::from(lo.1) << 32
+                | u64::from(hi.1) << 16
+                | u64::from(hi.2) << 2
+                | u64::from(lo.2) << 1
+                | u64::from(transport == Transport::Udp),
         }
     }
 }
 
-/// Hashes the addresses and ports as a few machine words (IPv4: two), rather than field by field
-/// through `SocketAddr`'s derived `Hash` (a discriminant, then each octet array and port). IPv6
-/// flow info and scope id are left out: equal keys still hash equal, which is all `Hash` needs.
+/// Hashes the packed words; IPv4 addresses (the common case) as one word for both.
 impl Hash for FlowKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let ports = (u64::from(self.lo.port()) << 16 | u64::from(self.hi.port())) << 1
-            | u64::from(self.transport == Transport::Udp);
-        match (self.lo.ip(), self.hi.ip()) {
-            (IpAddr::V4(a), IpAddr::V4(b)) => {
-                state.write_u64(u64::from(a.to_bits()) << 32 | u64::from(b.to_bits()));
-                state.write_u64(ports);
-            }
-            (a, b) => {
-                state.write_u128(ip_bits(a));
-                state.write_u128(ip_bits(b));
-                state.write_u64(ports | 1 << 40);
-            }
+        if self.meta & 6 == 0 {
+            state.write_u64((self.lo as u64) << 32 | self.hi as u64);
+        } else {
+            state.write_u128(self.lo);
+            state.write_u128(self.hi);
         }
-    }
-}
-
-fn ip_bits(ip: IpAddr) -> u128 {
-    match ip {
-        IpAddr::V4(a) => u128::from(a.to_bits()),
-        IpAddr::V6(a) => a.to_bits(),
+        state.write_u64(self.meta);
     }
 }
 
@@ -191,23 +183,37 @@ mod tests {
     }
 
     #[test]
-    fn key_orders_endpoints_as_socket_addr_does() {
+    fn keys_are_equal_exactly_for_the_same_two_endpoints() {
         let addrs: Vec<SocketAddr> = [
             "10.0.0.1:5000",
             "10.0.0.1:3389",
             "10.0.0.2:1",
+            "10.0.0.2:5000",
             "9.255.255.255:65535",
             "255.0.0.0:0",
             "[::1]:3389",
             "[::]:0",
+            "[::a00:1]:5000",
+            "[::ffff:10.0.0.1]:5000",
         ]
         .iter()
         .map(|s| s.parse().unwrap())
         .collect();
+        use std::hash::BuildHasher;
+        let hash = |k: &FlowKey| foldhash::fast::FixedState::with_seed(7).hash_one(k);
         for &a in &addrs {
             for &b in &addrs {
                 let k = FlowKey::new(Transport::Tcp, a, b);
-                assert_eq!((k.lo, k.hi), (a.min(b), a.max(b)), "{a} {b}");
+                assert_eq!(k, FlowKey::new(Transport::Tcp, b, a), "{a} {b}");
+                assert_eq!(hash(&k), hash(&FlowKey::new(Transport::Tcp, b, a)));
+                assert_ne!(k, FlowKey::new(Transport::Udp, a, b), "{a} {b}");
+                for &c in &addrs {
+                    for &d in &addrs {
+                        let same = (a, b) == (c, d) || (a, b) == (d, c);
+                        let other = FlowKey::new(Transport::Tcp, c, d);
+                        assert_eq!(k == other, same, "{a} {b} against {c} {d}");
+                    }
+                }
             }
         }
     }

@@ -248,6 +248,11 @@ impl Dissector {
     }
 
     fn tls_bytes(&mut self, at: At, bytes: &[u8], session: &mut Session) {
+        if let Some(t) = self.tls.as_mut() {
+            if t.skip_body(at.dir, bytes.len()) {
+                return;
+            }
+        }
         let keys = &self.keys;
         let tls = self.tls.get_or_insert_with(|| {
             let mut t = TlsSession::new();

@@ -396,6 +396,19 @@ impl TlsSession {
         }
     }
 
+    /// Takes the next `len` in-order bytes of `dir` when they all fall inside the body of an
+    /// unkept record without ending it (most segments of bulk application data): what
+    /// [`Self::push`] would do with them, without looking at them. False when they need
+    /// [`Self::push`].
+    pub fn skip_body(&mut self, dir: Direction, len: usize) -> bool {
+        let d = self.dir_mut(dir);
+        let inside = d.mode == Mode::Framed && !d.rec.is_empty() && d.skip > len;
+        if inside {
+            d.skip -= len;
+        }
+        inside
+    }
+
     /// Feeds the next in-order bytes of `dir`; complete records become events in `out`.
     pub fn push(&mut self, dir: Direction, data: &[u8], out: &mut Vec<TlsEvent>) {
         let mut input = data;

@@ -853,19 +853,38 @@ fn unkept_application_data_bodies_give_the_same_events_as_kept_ones() {
     ];
     // Pieces of every size through the whole stream, with and without a key log (an empty one:
     // bodies are then kept for decryption, which finds no keys).
-    for keylog in [false, true] {
+    // Each piece offered to `skip_body` first (as the dissector does), or not.
+    for (keylog, skipping) in [(false, false), (true, false), (false, true), (true, true)] {
         for piece in [1, 2, 4, 5, 6, 7, 100, 1460, 2999, 3005, 3006, 4000] {
             let mut t = TlsSession::new();
             if keylog {
                 t.set_keys(Arc::new(KeyLog::new()));
             }
             let mut all = Vec::new();
+            let mut skipped = 0;
             for chunk in stream.chunks(piece) {
+                if skipping && t.skip_body(S, chunk.len()) {
+                    skipped += 1;
+                    continue;
+                }
                 let mut out = Vec::new();
                 t.push(S, chunk, &mut out);
                 all.extend(out.into_iter().map(|e| (S, e)));
             }
-            assert_eq!(all, expected, "pieces of {piece}, key log {keylog}");
+            let what = format!("pieces of {piece}, key log {keylog}, skipping {skipping}");
+            assert_eq!(all, expected, "{what}");
+            // Pieces wholly inside the 3000-byte body after its header came whole are skipped;
+            // nothing is while a key log asks for bodies to be kept.
+            let within = match piece {
+                100 => 29,
+                1460 => 1,
+                _ => 0,
+            };
+            if skipping && !keylog {
+                assert!(skipped >= within, "{what}: {skipped} skipped");
+            } else {
+                assert_eq!(skipped, 0, "{what}");
+            }
         }
     }
     // A gap inside an unkept body: resynchronised on the next record header.
