@@ -151,6 +151,9 @@ pub struct Analyzer {
     limits: Limits,
     next_id: u64,
     frames: u64,
+    /// The periodic sweeps come from [`Analyzer::sweep_at`] (sharded analysis), not from the
+    /// frame count.
+    sweeps_given: bool,
     skipped: Skipped,
     warned_links: HashSet<u32>,
 }
@@ -188,6 +191,7 @@ impl Analyzer {
             limits: Limits::default(),
             next_id: 1,
             frames: 0,
+            sweeps_given: false,
             skipped: Skipped::default(),
             warned_links: HashSet::new(),
         }
@@ -196,7 +200,7 @@ impl Analyzer {
     /// Feed one frame.
     pub fn frame(&mut self, f: &Frame<'_>) {
         self.frames += 1;
-        if self.frames % SWEEP_EVERY == 0 {
+        if self.frames % SWEEP_EVERY == 0 && !self.sweeps_given {
             self.sweep(f.ts, f.number);
         }
         // Split borrows: the decoder borrows itself mutably for the decoded view.
@@ -242,7 +246,8 @@ impl Analyzer {
             }
             Decoded::Malformed(why) => {
                 skipped.malformed += 1;
-                if skipped.first_malformed.is_none() {
+                // The earliest (frames may come out of file order: see `parallel`).
+                if skipped.first_malformed.is_none_or(|(n, _)| f.number < n) {
                     skipped.first_malformed = Some((f.number, why));
                 }
             }
@@ -317,6 +322,18 @@ impl Analyzer {
     /// single-threaded run.
     pub(crate) fn sweep_at(&mut self, now: Timestamp, at: FrameNo) {
         self.sweep(now, at);
+    }
+
+    /// For sharded analysis: every periodic sweep will be given ([`Analyzer::sweep_at`]), at
+    /// its place in the frames, however they are reordered between sweeps.
+    pub(crate) fn sweeps_given(&mut self) {
+        self.sweeps_given = true;
+    }
+
+    /// Whether `frames` more frames can go without the connection table having to push out a
+    /// connection (which one depends on the order of frames).
+    pub(crate) fn has_room_for(&self, frames: usize) -> bool {
+        self.table.has_room_for(frames)
     }
 
     /// Frames fed so far.

@@ -89,6 +89,11 @@ impl<V> Table<V> {
         self.map.len()
     }
 
+    /// Whether `n` more connections fit without pushing any out.
+    pub fn has_room_for(&self, n: usize) -> bool {
+        self.map.len().saturating_add(n) < self.cap
+    }
+
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()

@@ -142,8 +142,12 @@ struct Slot {
     ts: Timestamp,
     link: LinkType,
     orig_len: u32,
-    start: usize,
-    end: usize,
+    /// The frame's bytes in the batch's bytes (a chunk of the file, at most 16 MiB, or copies).
+    start: u32,
+    end: u32,
+    /// The low bits of the frame's shard key, if it may be analysed out of file order among
+    /// frames of other keys (never 0); 0 if it keeps its place. See [`Regroup`].
+    group: u32,
     /// Where the frame lies in the batch's file, if it can be read again.
     at: Option<u64>,
     /// Frames fed before this one, across all workers (drives the periodic sweep).
@@ -203,28 +207,126 @@ impl Batch {
     }
 }
 
-/// Feed one batch to an analyzer, with the sweeps it carries.
-fn feed(a: &mut Analyzer, batch: &Batch) {
+/// Feed one batch to an analyzer, with the sweeps it carries. Between two sweeps, runs of
+/// frames that may be reordered are analysed grouped by address pair ([`Regroup`]).
+fn feed(a: &mut Analyzer, batch: &Batch, regroup: &mut Regroup) {
+    let slots = batch.slots.as_slice();
     let mut sweeps = batch.sweeps.iter().peekable();
-    for (i, s) in batch.slots.iter().enumerate() {
+    let mut i = 0;
+    while let Some(first) = slots.get(i) {
         while let Some((_, ts, at)) = sweeps.next_if(|(at, _, _)| *at <= i) {
             a.sweep_at(*ts, *at);
         }
-        a.sync_frames(s.fed_before);
-        a.frame(&Frame {
-            number: s.number,
-            ts: s.ts,
-            link: s.link,
-            data: batch.data.get(s.start..s.end).unwrap_or_default(),
-            orig_len: s.orig_len,
-            in_file: s
-                .at
-                .zip(batch.reread.as_ref())
-                .map(|(offset, file)| InFile { file, offset }),
-        });
+        // The run of reorderable frames from here, up to the next sweep.
+        let limit = sweeps.peek().map_or(slots.len(), |(at, _, _)| *at);
+        let run = slots.get(i..limit).unwrap_or_default();
+        let len = run.iter().take_while(|s| s.group != 0).count();
+        let run = run.get(..len).unwrap_or_default();
+        if run.len() >= 2 && a.has_room_for(run.len()) {
+            regroup.order(run, &mut |s| analyse(a, batch, s));
+            i += len;
+        } else if run.is_empty() {
+            analyse(a, batch, first);
+            i += 1;
+        } else {
+            for s in run {
+                analyse(a, batch, s);
+            }
+            i += len;
+        }
     }
     for (_, ts, at) in sweeps {
         a.sweep_at(*ts, *at);
+    }
+}
+
+/// Analyse one frame of a batch.
+fn analyse(a: &mut Analyzer, batch: &Batch, s: &Slot) {
+    a.sync_frames(s.fed_before);
+    a.frame(&Frame {
+        number: s.number,
+        ts: s.ts,
+        link: s.link,
+        data: batch
+            .data
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or_default(),
+        orig_len: s.orig_len,
+        in_file: s
+            .at
+            .zip(batch.reread.as_ref())
+            .map(|(offset, file)| InFile { file, offset }),
+    });
+}
+
+/// Puts a run of frames in the order they are analysed: grouped by address pair (the shard
+/// key's low bits), each group in file order, the groups in order of their first frame.
+///
+/// Connections interleave in a capture: analysing frame after frame, each frame loads its
+/// connection's state (several kilobytes across the table entry, TCP analysis, reassembly,
+/// timeline, dissector) afresh; grouped, it stays in the core's L1 cache for the group's
+/// frames. Only frames whose analysis touches nothing but their own connection are grouped
+/// ([`shard::Key::reorderable`]), only between sweeps, and only while the connection table
+/// cannot fill (which connection it would push out depends on the order): the result is the
+/// file-order one. All frames between the same two addresses (every connection between them,
+/// their fragments, ICMP errors about them) keep their order whatever happens. Measured on 2
+/// cores, 1 GB bench file (64 connections at once; 2 % of frames follow a frame of their own
+/// connection): CPU time median ratio 0.96 (8 of 10 alternating rounds less), wall 0.96; with
+/// `--mss 536` 0.99 (5 of 6). A capture of one connection at a time is a quarter faster than
+/// one of 64 interleaved (same generator, same size, one thread): most of the rest of that gap
+/// is cache misses that grouping a batch cannot avoid.
+#[derive(Default)]
+struct Regroup {
+    /// Open addressing by group: (group, first, last) run positions; group 0 is a free entry.
+    table: Vec<(u32, u32, u32)>,
+    /// Per run position: the next position of its group (`u32::MAX`: none).
+    next: Vec<u32>,
+    /// Table entries in use, in order of their group's first frame.
+    used: Vec<usize>,
+}
+
+impl Regroup {
+    /// Call `each` for the frames of `run` (every `group` non-zero, at most [`BATCH_FRAMES`]
+    /// long) grouped.
+    fn order(&mut self, run: &[Slot], each: &mut dyn FnMut(&Slot)) {
+        let size = (run.len() * 2).next_power_of_two().max(16);
+        if self.table.len() < size {
+            self.table.resize(size, (0, 0, 0));
+        }
+        let mask = size - 1;
+        self.next.clear();
+        self.next.resize(run.len(), u32::MAX);
+        self.used.clear();
+        for (k, s) in run.iter().enumerate() {
+            let k = k as u32;
+            let mut at = s.group as usize & mask;
+            while let Some(e) = self.table.get_mut(at) {
+                if e.0 == 0 {
+                    *e = (s.group, k, k);
+                    self.used.push(at);
+                    break;
+                }
+                if e.0 == s.group {
+                    if let Some(n) = self.next.get_mut(e.2 as usize) {
+                        *n = k;
+                    }
+                    e.2 = k;
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
+        }
+        for &at in &self.used {
+            let Some(e) = self.table.get_mut(at) else {
+                continue;
+            };
+            let mut k = e.1;
+            *e = (0, 0, 0);
+            while let Some(s) = run.get(k as usize) {
+                each(s);
+                k = self.next.get(k as usize).copied().unwrap_or(u32::MAX);
+            }
+        }
     }
 }
 
@@ -239,6 +341,8 @@ fn work(
 ) -> Analysis {
     let mut a = Analyzer::with_output(options, out, source);
     a.share_table(sources);
+    a.sweeps_given();
+    let mut regroup = Regroup::default();
     loop {
         let mut batch = match rx.try_recv() {
             Ok(batch) => batch,
@@ -253,7 +357,7 @@ fn work(
                 }
             }
         };
-        feed(&mut a, &batch);
+        feed(&mut a, &batch, &mut regroup);
         batch.clear();
         // The reader may already be gone (it keeps no count of returns): nothing to do then.
         let _ = back.send(batch);
@@ -267,7 +371,7 @@ fn work(
 /// batches are analysed one at a time, in order.
 struct Floating {
     /// `None` once the reading thread has taken it to finish.
-    analyzer: Mutex<Option<Analyzer>>,
+    analyzer: Mutex<Option<(Analyzer, Regroup)>>,
     queue: Mutex<VecDeque<Batch>>,
     spares: Mutex<Vec<Batch>>,
     /// Frames read before the last one analyzer 0 has analysed, plus one.
@@ -286,13 +390,13 @@ impl Floating {
             }
             Err(TryLockError::WouldBlock) => return false,
         };
-        let Some(a) = a.as_mut() else {
+        let Some((a, regroup)) = a.as_mut() else {
             return false;
         };
         let Some(mut batch) = locked(&self.queue).pop_front() else {
             return false;
         };
-        feed(a, &batch);
+        feed(a, &batch, regroup);
         if let Some(last) = batch.slots.last() {
             self.done.store(last.fed_before + 1, Ordering::Relaxed);
         }
@@ -352,8 +456,9 @@ fn run(
     }
     let mut here = Analyzer::with_output(options.clone(), out.clone(), 0);
     here.share_table(n);
+    here.sweeps_given();
     let floating = Floating {
-        analyzer: Mutex::new(Some(here)),
+        analyzer: Mutex::new(Some((here, Regroup::default()))),
         queue: Mutex::new(VecDeque::with_capacity(FLOATING_BATCHES)),
         spares: Mutex::new(Vec::new()),
         done: AtomicU64::new(0),
@@ -406,7 +511,12 @@ fn run(
                     b.sweeps.push((b.slots.len(), f.ts, f.number));
                 }
             }
-            let k = shard::flow_hash(f.link, f.data).map_or(0, |h| analyzer_for(h, n));
+            let key = shard::flow_key(f.link, f.data);
+            let k = key.map_or(0, |key| analyzer_for(key.hash, n));
+            let group = match key {
+                Some(key) if key.reorderable => (key.hash as u32).max(1),
+                _ => 0,
+            };
             // Where the frame lies in the reader's chunk, if it does.
             let in_chunk = chunk.and_then(|c| {
                 let start = (f.data.as_ptr() as usize).checked_sub(c.as_ptr() as usize)?;
@@ -464,8 +574,10 @@ fn run(
                 ts: f.ts,
                 link: f.link,
                 orig_len: f.orig_len,
-                start,
-                end,
+                // A chunk is at most 16 MiB, copies a few hundred KiB: never out of range.
+                start: u32::try_from(start).unwrap_or(u32::MAX),
+                end: u32::try_from(end).unwrap_or(u32::MAX),
+                group,
                 at: f.in_file.map(|i| i.offset),
                 fed_before: fed - 1,
             });
@@ -479,7 +591,7 @@ fn run(
         while floating.help(true) {}
         let here = locked(&floating.analyzer).take();
         let mut parts = Vec::with_capacity(n);
-        parts.extend(here.map(Analyzer::finish));
+        parts.extend(here.map(|(a, _)| a.finish()));
         for h in handles {
             match h.join() {
                 Ok(a) => parts.push(a),
@@ -727,6 +839,139 @@ mod tests {
             assert_eq!(
                 format!("{:?}", many.sessions),
                 format!("{:?}", one.sessions)
+            );
+            assert_eq!(format!("{:?}", many.skipped), format!("{:?}", one.skipped));
+        }
+    }
+
+    /// A slot of group `group` (frame number `number`), for [`Regroup`] alone.
+    fn slot(number: FrameNo, group: u32) -> Slot {
+        Slot {
+            number,
+            ts: Timestamp(0),
+            link: 1,
+            orig_len: 0,
+            start: 0,
+            end: 0,
+            group,
+            at: None,
+            fed_before: number - 1,
+        }
+    }
+
+    #[test]
+    fn regroup_groups_in_file_order_and_starts_clean_each_run() {
+        let mut r = Regroup::default();
+        let mut order = |run: &[Slot]| {
+            let mut got = Vec::new();
+            r.order(run, &mut |s| got.push(s.number));
+            got
+        };
+        // Groups 7, 9 and 2048 + 7 (the same table entry as 7 in a small table), interleaved.
+        let run: Vec<Slot> = [7, 9, 7, 2055, 9, 7, 2055]
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| slot(i as u64 + 1, g))
+            .collect();
+        assert_eq!(order(&run), vec![1, 3, 6, 2, 5, 4, 7]);
+        // A second run sees nothing of the first.
+        let run: Vec<Slot> = [9, 3, 9]
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| slot(i as u64 + 10, g))
+            .collect();
+        assert_eq!(order(&run), vec![10, 12, 11]);
+        // Every frame exactly once in a long run of many groups.
+        let run: Vec<Slot> = (0..BATCH_FRAMES as u64)
+            .map(|i| slot(i + 1, (i % 331) as u32 * 0x9e37 + 1))
+            .collect();
+        let got = order(&run);
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (1..=BATCH_FRAMES as u64).collect::<Vec<_>>());
+        assert_eq!(got.first(), Some(&1));
+        assert_eq!(got.get(1), Some(&332), "frame 1's group next");
+    }
+
+    /// An IPv4 packet from 10.0.<host>.1 to 10.0.0.2 with the given protocol, IP ID, flags and
+    /// fragment offset word, and payload.
+    fn ip4(host: u8, proto: u8, id: u16, frag: u16, payload: &[u8]) -> Vec<u8> {
+        let mut v = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0];
+        let total = (20 + payload.len()) as u16;
+        v.extend_from_slice(&[0x45, 0]);
+        v.extend_from_slice(&total.to_be_bytes());
+        v.extend_from_slice(&id.to_be_bytes());
+        v.extend_from_slice(&frag.to_be_bytes());
+        v.extend_from_slice(&[64, proto, 0, 0, 10, 0, host, 1, 10, 0, 0, 2]);
+        v.extend_from_slice(payload);
+        v
+    }
+
+    #[test]
+    fn regrouped_frames_give_the_single_analyzers_result() {
+        // Hosts whose frames all go to one analyzer (analyzer 1 of 2), so that their frames
+        // are regrouped against each other.
+        let hosts: Vec<u8> = (1..=250u8)
+            .filter(|&h| {
+                shard::flow_hash(1, &seg(h, 40000, "S")).map(|x| analyzer_for(x, 2)) == Some(1)
+            })
+            .take(5)
+            .collect();
+        assert_eq!(hosts.len(), 5);
+        let mut stream: Vec<(i64, Vec<u8>)> = Vec::new();
+        let mut push = |f: Vec<u8>| {
+            let t = stream.len() as i64 * 1_000;
+            stream.push((t, f));
+        };
+        for &h in &hosts {
+            push(seg(h, 40000, "S"));
+        }
+        for round in 0..40u16 {
+            for (i, &h) in hosts.iter().enumerate() {
+                push(seg(h, 40000 + round % 2, "A"));
+                match (round + i as u16) % 9 {
+                    // A UDP datagram in two IP fragments between the same hosts (they share
+                    // the decoder's reassembly pool: they keep their place).
+                    0 => {
+                        let mut udp = vec![0x13, 0x88, 0x0d, 0x3d, 0, 24, 0, 0];
+                        udp.extend_from_slice(&[0xab; 16]);
+                        push(ip4(h, 17, round, 0x2000, &udp[..16]));
+                        push(ip4(h, 17, round, 0x0002, &udp[16..]));
+                    }
+                    // A truncated TCP header: malformed, yet reorderable (the earliest is
+                    // reported, whatever order the analyzer saw them in).
+                    4 => push(ip4(h, 6, round, 0, &[0x9c, 0x40, 0x0d, 0x3d, 0, 0])),
+                    // An ICMP error about the host's connection (keeps its place).
+                    7 => {
+                        let syn = seg(h, 40000, "S");
+                        let mut icmp = Vec::new();
+                        etherparse::PacketBuilder::ethernet2([3; 6], [1; 6])
+                            .ipv4([192, 0, 2, 254], [10, 0, h, 1], 255)
+                            .icmpv4(etherparse::Icmpv4Type::DestinationUnreachable(
+                                etherparse::icmpv4::DestUnreachableHeader::FilterProhibited,
+                            ))
+                            .write(&mut icmp, &syn[14..14 + 28])
+                            .unwrap();
+                        push(icmp);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let frames = frames_of(&stream);
+        let one = single(&frames);
+        assert!(one.skipped.malformed > 0);
+        assert!(
+            one.sessions
+                .iter()
+                .any(|s| s.transport == crate::decode::Transport::Udp)
+        );
+        for n in [2, 3] {
+            let many = sharded(&frames, n);
+            assert_eq!(
+                format!("{:?}", many.sessions),
+                format!("{:?}", one.sessions),
+                "{n} analyzers"
             );
             assert_eq!(format!("{:?}", many.skipped), format!("{:?}", one.skipped));
         }

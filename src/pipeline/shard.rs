@@ -16,8 +16,26 @@ use crate::decode::{icmp, link};
 use etherparse::{IpNumber, LaxNetSlice};
 use std::net::IpAddr;
 
+/// A frame's shard key, and whether the frame may be analysed out of file order with respect
+/// to frames of other keys (see [`super::parallel`]'s regrouping).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    /// The hash of the unordered address pair.
+    pub hash: u64,
+    /// A plain TCP or UDP packet over IPv4 (not a fragment) or IPv6 (no extension header): its
+    /// analysis touches only the state of its own connection. An IP fragment (the decoder's
+    /// reassembly pool, shared by all), an ICMP error or anything the fast path does not
+    /// read keeps its place.
+    pub reorderable: bool,
+}
+
 /// The shard key of a frame, or `None` when it carries no IP packet we can see.
 pub fn flow_hash(link_type: LinkType, data: &[u8]) -> Option<u64> {
+    flow_key(link_type, data).map(|k| k.hash)
+}
+
+/// [`flow_hash`], with whether the frame may be reordered.
+pub fn flow_key(link_type: LinkType, data: &[u8]) -> Option<Key> {
     let ip = match link_type {
         link::ETHERNET => ethernet_ip(data),
         link::RAW | link::RAW_12 | link::RAW_14 | link::IPV4 | link::IPV6 => Some(data),
@@ -31,10 +49,13 @@ pub fn flow_hash(link_type: LinkType, data: &[u8]) -> Option<u64> {
         },
         _ => None,
     };
-    if let Some(h) = ip.and_then(fast_ip) {
-        return Some(h);
+    if let Some(k) = ip.and_then(fast_ip) {
+        return Some(k);
     }
-    slow(link_type, data)
+    slow(link_type, data).map(|hash| Key {
+        hash,
+        reorderable: false,
+    })
 }
 
 /// The IP packet of an Ethernet frame with at most two 802.1Q / 802.1ad tags.
@@ -52,19 +73,27 @@ fn ethernet_ip(data: &[u8]) -> Option<&[u8]> {
 
 /// Fixed-offset addresses for IPv4 (not ICMP) and IPv6 directly followed by TCP or UDP;
 /// `None` sends the frame to the slow path.
-fn fast_ip(ip: &[u8]) -> Option<u64> {
+fn fast_ip(ip: &[u8]) -> Option<Key> {
     match ip.first()? >> 4 {
         4 => {
             if *ip.get(9)? == 1 {
                 return None;
             }
-            Some(key4(array(ip, 12)?, array(ip, 16)?))
+            // More fragments, or a fragment offset (RFC 791 §3.1).
+            let fragment = be16(ip, 6)? & 0x3fff != 0;
+            Some(Key {
+                hash: key4(array(ip, 12)?, array(ip, 16)?),
+                reorderable: !fragment,
+            })
         }
         6 => {
             if !matches!(ip.get(6)?, 6 | 17) {
                 return None;
             }
-            Some(key6(array(ip, 8)?, array(ip, 24)?))
+            Some(Key {
+                hash: key6(array(ip, 8)?, array(ip, 24)?),
+                reorderable: true,
+            })
         }
         _ => None,
     }
@@ -222,6 +251,37 @@ mod tests {
         ext.extend_from_slice(&v[14 + 40..]);
         assert!(k.is_some());
         assert_eq!(k, flow_hash(link::ETHERNET, &ext));
+    }
+
+    #[test]
+    fn only_plain_tcp_and_udp_may_be_reordered() {
+        let plain = tcp4([10, 0, 0, 1], [10, 0, 0, 2]);
+        let key = |d: &[u8]| flow_key(link::ETHERNET, d).unwrap();
+        assert!(key(&plain).reorderable);
+        // The same packet as a first fragment (MF) and as a later one (offset 8): same key,
+        // kept in place.
+        for (flags_offset, what) in [(0x2000u16, "first fragment"), (0x0001, "later fragment")] {
+            let mut frag = plain.clone();
+            frag[14 + 6..14 + 8].copy_from_slice(&flags_offset.to_be_bytes());
+            let k = key(&frag);
+            assert_eq!(k.hash, key(&plain).hash, "{what}");
+            assert!(!k.reorderable, "{what}");
+        }
+        // Don't Fragment alone is not a fragment.
+        let mut df = plain.clone();
+        df[14 + 6..14 + 8].copy_from_slice(&0x4000u16.to_be_bytes());
+        assert!(key(&df).reorderable);
+        // An ICMP error (slow path) keeps its place.
+        let mut icmp = Vec::new();
+        PacketBuilder::ethernet2([3; 6], [1; 6])
+            .ipv4([192, 0, 2, 254], [10, 0, 0, 1], 255)
+            .icmpv4(etherparse::Icmpv4Type::DestinationUnreachable(
+                etherparse::icmpv4::DestUnreachableHeader::FilterProhibited,
+            ))
+            .write(&mut icmp, &plain[14..14 + 28])
+            .unwrap();
+        assert_eq!(key(&icmp).hash, key(&plain).hash);
+        assert!(!key(&icmp).reorderable);
     }
 
     #[test]
