@@ -287,12 +287,6 @@ impl Analyzer {
         }
     }
 
-    /// For sharded analysis ([`parallel`]): set the count of frames fed so far across all
-    /// workers, so that periodic sweeps fall on the same frames as in a single analyzer.
-    pub(crate) fn sync_frames(&mut self, fed: u64) {
-        self.frames = fed;
-    }
-
     /// The connection table, and where its connections go when they end.
     fn table_and_done(&mut self) -> (&mut Table<Box<Conn>>, Done<'_>) {
         let Analyzer {
@@ -325,7 +319,8 @@ impl Analyzer {
     }
 
     /// For sharded analysis: every periodic sweep will be given ([`Analyzer::sweep_at`]), at
-    /// its place in the frames, however they are reordered between sweeps.
+    /// its place in the frames of all analyzers, however they are reordered between sweeps (this
+    /// analyzer's own frame count no longer triggers any).
     pub(crate) fn sweeps_given(&mut self) {
         self.sweeps_given = true;
     }
