@@ -62,6 +62,9 @@ impl Tmux {
         let dir = dir.map(|d| d.to_str().unwrap().to_owned());
         let extra: Vec<&str> = dir.iter().flat_map(|d| ["-c", d.as_str()]).collect();
         self.start(size, &extra, "sh");
+        // Type only once the shell has prompted: typed earlier, the line is echoed before the
+        // prompt, which then stands where the command's first output line goes.
+        self.wait_for("the shell's prompt", |s| !s.trim().is_empty());
         let cmd = format!(
             "PS1='$ ' TERM=xterm-256color '{}' tui {args}; echo EXIT=$?",
             env!("CARGO_BIN_EXE_rdpscope")
@@ -227,6 +230,9 @@ fn quitting_waits_for_a_running_export() {
     })
     .unwrap();
     let session_packets = frames.len() as u64;
+    // The session's last packet after the padding: exporting it reads the whole file, so the
+    // export is still running when `q` comes right after `e`.
+    let last = frames.pop().unwrap();
     let t0 = frames.len() as u64 * 1_000;
     for i in 0..40_000u64 {
         let mut d = Vec::new();
@@ -237,6 +243,7 @@ fn quitting_waits_for_a_running_export() {
             .unwrap();
         frames.push((t0 + i * 10, d));
     }
+    frames.push((t0 + 400_000, last.1));
     let total = frames.len();
     let dir = std::env::temp_dir().join(format!("rdpscope-export-quit-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
