@@ -9,7 +9,8 @@
 #   tshark -q -z conv,tcp -r FILE
 #   tshark -r FILE -d tcp.port==3389,tls -Y 'tls.alert_message || tcp.flags.reset==1'
 # under /usr/bin/time -v, and prints MB/s, packets/s, peak RSS and the speed ratio to
-# `tshark -q -z conv,tcp` (best of RUNS for times, largest peak RSS).
+# `tshark -q -z conv,tcp` (best of RUNS for times, largest peak RSS), then that ratio round by
+# round and its median.
 # TSHARK=0 skips tshark (e.g. for a 4G memory check). GEN_ARGS passes more generator options
 # (e.g. GEN_ARGS="--mss 536" for smaller packets; the file name then says so). Output of the
 # commands goes to /dev/null.
@@ -93,3 +94,16 @@ for n in "${NAMES[@]}"; do
     "$(echo "$BYTES / 1000000 / $s" | bc -l)" "$(echo "$FRAMES / $s" | bc -l)" \
     "$(echo "$r / 1024" | bc -l)" "$ratio"
 done
+# The same ratio within each round (the two commands ran a few seconds apart): this machine's
+# speed changes from minute to minute, and the best of each column may come from different rounds.
+if [ "$TSHARK" = 1 ]; then
+  for n in "${NAMES[@]:0:2}"; do
+    paste -d' ' "$TMP/tshark-conv" "$TMP/$n" | awk -v n="$n" '
+      { r[NR] = $1 / $3; line = line sprintf(" %.1f", r[NR]) }
+      END {
+        # median: sort the NR ratios (insertion sort: a handful of rounds)
+        for (i = 2; i <= NR; i++) { v = r[i]; j = i - 1; while (j > 0 && r[j] > v) { r[j+1] = r[j]; j-- } r[j+1] = v }
+        m = (NR % 2) ? r[(NR+1)/2] : (r[NR/2] + r[NR/2+1]) / 2
+        printf "%-16s x tshark-conv round by round:%s (median %.1f)\n", n, line, m }'
+  done
+fi
