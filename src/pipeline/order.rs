@@ -9,6 +9,13 @@
 //! mark can no longer be preceded by one still to come, so it is numbered and emitted. A
 //! session that has to wait (an earlier one is still open) waits in the compact form its
 //! [`Emit`] chose (the JSON report keeps its serialised object, spooled to disk past a budget).
+//!
+//! Marks are taken in *rounds*: the analyzers mark at the same frames (their sweeps), and the
+//! queue acts only once every analyzer has given its mark of a round, on that round's marks and
+//! on the sessions each analyzer finished before it. With several analyzers, which one gets how
+//! far ahead of the others depends on the threads' timing; acting per round, what leaves when
+//! (and, past the waiting bound, which sessions are written early) does not: the output is the
+//! same from run to run.
 
 use crate::decode::Transport;
 use crate::timeline::Session;
@@ -108,16 +115,29 @@ enum Pending<H> {
     Whole(Box<Session>),
 }
 
+/// Where a waiting session sorts: (first frame, source, arrival from that source).
+type Key = (FrameNo, u64, u64);
+
 /// Sessions in first-frame order (see the module documentation).
 pub struct Ordered<E: Emit> {
     emit: E,
     /// Compact sessions kept whole (diagnose, drop events) once they are linked.
     compact: bool,
-    pending: BTreeMap<(FrameNo, u64), Pending<E::Held>>,
-    marks: Vec<FrameNo>,
-    /// Marks received since the lowest mark last rose (a session open all along keeps it).
+    /// Waiting sessions by (first frame, source, arrival from that source), each with the
+    /// number of marks its source had given when it came.
+    pending: BTreeMap<Key, (u64, Pending<E::Held>)>,
+    /// Per source: the marks given beyond the rounds completed (each at least the one before).
+    ahead: Vec<VecDeque<FrameNo>>,
+    /// Per source: its latest mark ([`FrameNo::MAX`]: the source is done).
+    last: Vec<FrameNo>,
+    /// Per source: sessions it finished.
+    arrived: Vec<u64>,
+    /// Rounds completed: every source has given this many marks (or is done).
+    rounds: u64,
+    /// The lowest mark of the last round completed: no session below it can still come.
+    lowest: FrameNo,
+    /// Rounds completed since the lowest mark last rose (a session open all along keeps it).
     stuck: usize,
-    arrivals: u64,
     next_id: u64,
     pairs: HashMap<(IpAddr, IpAddr), PairSpans>,
 }
@@ -129,9 +149,12 @@ impl<E: Emit> Ordered<E> {
             emit,
             compact,
             pending: BTreeMap::new(),
-            marks: vec![0],
+            ahead: vec![VecDeque::new()],
+            last: vec![0],
+            arrived: vec![0],
+            rounds: 0,
+            lowest: 0,
             stuck: 0,
-            arrivals: 0,
             next_id: 1,
             pairs: HashMap::new(),
         }
@@ -157,28 +180,78 @@ impl<E: Emit> Ordered<E> {
         self.pending.len()
     }
 
-    /// No session below this can still come, from any source.
-    fn lowest_mark(&self) -> FrameNo {
-        self.marks.iter().copied().min().unwrap_or(FrameNo::MAX)
-    }
-
+    /// Write every waiting session below the lowest mark, in order.
     fn release(&mut self) {
-        let mark = self.lowest_mark();
+        let mark = self.lowest;
         while let Some(entry) = self.pending.first_entry() {
             if entry.key().0 >= mark && mark != FrameNo::MAX {
                 break;
             }
-            let pending = entry.remove();
+            let (_, pending) = entry.remove();
             self.write(pending);
         }
     }
 
-    /// Too many sessions wait: write the earliest of them now, out of first-frame order.
+    /// Complete every round all sources have marked: release what each round's lowest mark
+    /// lets go, and past the waiting bound, write the earliest of the sessions that came before
+    /// the round anyway.
+    fn complete_rounds(&mut self) {
+        loop {
+            // A source that is done has marked every round (with MAX).
+            let complete = self
+                .ahead
+                .iter()
+                .zip(&self.last)
+                .all(|(a, last)| !a.is_empty() || *last == FrameNo::MAX);
+            if !complete || self.ahead.iter().all(VecDeque::is_empty) {
+                return;
+            }
+            let round = self
+                .ahead
+                .iter_mut()
+                .map(|a| a.pop_front().unwrap_or(FrameNo::MAX))
+                .min()
+                .unwrap_or(FrameNo::MAX);
+            self.rounds += 1;
+            self.stuck = if round > self.lowest {
+                0
+            } else {
+                self.stuck.saturating_add(1)
+            };
+            self.lowest = self.lowest.max(round);
+            self.release();
+            // Only for a session that stays open through two rounds: a burst of sessions
+            // finished at a sweep, or a source a little behind the others, leaves at the next
+            // round anyway.
+            if self.stuck >= 2 {
+                self.overflow();
+            }
+        }
+    }
+
+    /// Too many sessions wait: write the earliest of them now, out of first-frame order. Only
+    /// sessions that came before the last round completed count and are written (which others
+    /// have come yet depends on the threads' timing).
     fn overflow(&mut self) {
         let bound = self.emit.max_waiting();
-        while self.pending.len() > bound - bound / 4 {
-            let Some((key, pending)) = self.pending.pop_first() else {
-                break;
+        if self.pending.len() <= bound {
+            return;
+        }
+        let rounds = self.rounds;
+        let settled = self.pending.values().filter(|(r, _)| *r < rounds).count();
+        if settled <= bound {
+            return;
+        }
+        let early: Vec<_> = self
+            .pending
+            .iter()
+            .filter(|(_, (r, _))| *r < rounds)
+            .map(|(k, _)| *k)
+            .take(settled - (bound - bound / 4))
+            .collect();
+        for key in early {
+            let Some((_, pending)) = self.pending.remove(&key) else {
+                continue;
             };
             let l = self.emit.limits();
             l.sessions_unordered += 1;
@@ -261,14 +334,23 @@ impl<E: Emit> Ordered<E> {
 
 impl<E: Emit> Sessions for Ordered<E> {
     fn sources(&mut self, n: usize) {
-        self.marks = vec![0; n.max(1)];
+        let n = n.max(1);
+        self.ahead = vec![VecDeque::new(); n];
+        self.last = vec![0; n];
+        self.arrived = vec![0; n];
     }
 
-    fn finished(&mut self, _source: usize, s: Session) {
-        self.arrivals += 1;
-        let key = (s.first_frame, self.arrivals);
+    fn finished(&mut self, source: usize, s: Session) {
+        // (A source not announced by `sources` gives no marks of its own.)
+        let arrived = self.arrived.get_mut(source).map_or(0, |a| {
+            *a += 1;
+            *a
+        });
+        let key = (s.first_frame, source as u64, arrived);
+        // The marks its source has given: it came before that source's next one.
+        let round = self.rounds + self.ahead.get(source).map_or(0, VecDeque::len) as u64;
         let pair = s.has_payload().then(|| (s.client.ip(), s.server.ip()));
-        let mark = self.lowest_mark();
+        let mark = self.lowest;
         if s.transport == Transport::Tcp && (s.first_frame < mark || mark == FrameNo::MAX) {
             // Its turn has come: every waiting session's first frame is at or past the mark
             // (each call releases what it can), so `release` would write it at once, alone.
@@ -302,40 +384,34 @@ impl<E: Emit> Sessions for Ordered<E> {
                 Pending::Whole(s)
             }
         };
-        self.pending.insert(key, pending);
+        self.pending.insert(key, (round, pending));
         self.release();
     }
 
     fn mark(&mut self, source: usize, mark: FrameNo) {
-        let before = self.lowest_mark();
-        if let Some(m) = self.marks.get_mut(source) {
-            *m = (*m).max(mark);
-        }
-        self.release();
-        self.stuck = if self.lowest_mark() > before {
-            0
-        } else {
-            self.stuck.saturating_add(1)
+        let (Some(last), Some(ahead)) = (self.last.get_mut(source), self.ahead.get_mut(source))
+        else {
+            return;
         };
-        // Only for a session that stays open through two rounds of every source's marks: a
-        // burst of sessions finished at a sweep, or a source a little behind the others,
-        // leaves at the next marks anyway.
-        if self.pending.len() > self.emit.max_waiting() && self.stuck >= 2 * self.marks.len() {
-            self.overflow();
+        if *last == FrameNo::MAX {
+            return;
         }
+        *last = (*last).max(mark);
+        ahead.push_back(*last);
+        self.complete_rounds();
     }
 
     fn snapshot(&self) -> Vec<Session> {
         let mut out = self.emit.emitted();
         out.extend(self.pending.values().filter_map(|p| match p {
-            Pending::Tcp { held, .. } => self.emit.peek(held),
-            Pending::Whole(s) => Some((**s).clone()),
+            (_, Pending::Tcp { held, .. }) => self.emit.peek(held),
+            (_, Pending::Whole(s)) => Some((**s).clone()),
         }));
         out
     }
 
     fn take(&mut self) -> (Vec<Session>, Limits) {
-        self.marks.iter_mut().for_each(|m| *m = FrameNo::MAX);
+        self.lowest = FrameNo::MAX;
         self.release();
         self.emit.take()
     }
@@ -426,6 +502,12 @@ mod tests {
         assert_eq!(o.emitter().store.len(), 1);
         o.finished(1, s(5, Transport::Tcp, "10.0.0.1:1002", 5, 6));
         o.mark(1, 50);
+        assert_eq!(
+            o.waiting(),
+            2,
+            "source 1 is a round ahead: nothing moves until source 0 marks"
+        );
+        o.mark(0, 200);
         assert_eq!(o.waiting(), 0);
         assert_eq!(ids(&mut o), vec![(1, 3, None), (2, 5, None), (3, 7, None)]);
     }
@@ -490,7 +572,7 @@ mod tests {
         // The TCP session that carries it is still open: the flow waits, its data events gone.
         o.mark(0, 2);
         let held = match o.pending.values().next() {
-            Some(Pending::Whole(s)) => s.events.len(),
+            Some((_, Pending::Whole(s))) => s.events.len(),
             _ => usize::MAX,
         };
         assert_eq!(held, 1, "only the SYN is kept while waiting");
@@ -576,6 +658,89 @@ mod tests {
                 .all(|w| w[0].first_frame < w[1].first_frame)
         );
         assert_eq!(sessions.len() as u64, n);
+    }
+
+    /// Two sources, one holding a session open from frame 1 while the other finishes thousands:
+    /// past the waiting bound some are written early. Whichever way the two sources' calls
+    /// interleave (the threads' timing), the same sessions are written early, and every session
+    /// gets the same number.
+    #[test]
+    fn sessions_written_early_do_not_depend_on_how_the_sources_interleave() {
+        enum Ev {
+            Finished(Box<Session>),
+            Mark(FrameNo),
+        }
+        // Round k covers frames 100k..100k+100; each source finishes a round's sessions (its
+        // frames: even ones for source 0, odd ones for source 1) in the next round, and marks
+        // at the end of each round the first frame still open.
+        let rounds = 80u64;
+        let events = |source: u64| -> Vec<Ev> {
+            let mut ev = Vec::new();
+            for k in 1..=rounds {
+                for f in (100 * (k - 1)..100 * k).filter(|f| f % 2 == source && *f > 1) {
+                    let session = s(f, Transport::Tcp, "10.0.0.1:1000", 0, 1);
+                    ev.push(Ev::Finished(Box::new(session)));
+                }
+                ev.push(Ev::Mark(if source == 0 { 1 } else { 100 * k }));
+            }
+            if source == 0 {
+                let held = s(1, Transport::Tcp, "10.0.0.1:999", 0, 1);
+                ev.push(Ev::Finished(Box::new(held)));
+            }
+            ev.push(Ev::Mark(FrameNo::MAX));
+            ev
+        };
+        let run = |seed: u64| {
+            let mut o = Ordered::new(Collect::default(), false);
+            o.sources(2);
+            let mut queues = [
+                events(0).into_iter().peekable(),
+                events(1).into_iter().peekable(),
+            ];
+            let mut x = seed;
+            loop {
+                // A source picked at random (an LCG), runs of several calls at a time.
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let pick = (x >> 33) as usize % 2;
+                let source = if queues[pick].peek().is_some() {
+                    pick
+                } else {
+                    1 - pick
+                };
+                for _ in 0..1 + (x >> 40) % 200 {
+                    match queues[source].next() {
+                        Some(Ev::Finished(s)) => o.finished(source, *s),
+                        Some(Ev::Mark(m)) => o.mark(source, m),
+                        None => break,
+                    }
+                }
+                if queues.iter_mut().all(|q| q.peek().is_none()) {
+                    break;
+                }
+            }
+            let (sessions, limits) = o.take();
+            let order: Vec<(u64, FrameNo)> =
+                sessions.iter().map(|s| (s.id, s.first_frame)).collect();
+            (order, limits.sessions_unordered, limits.first_unordered)
+        };
+        let first = run(1);
+        assert_eq!(
+            first.0.len() as u64,
+            100 * rounds - 1,
+            "every session written"
+        );
+        assert!(first.1 > 0, "some written early");
+        for seed in 2..40 {
+            let other = run(seed);
+            assert!(
+                other == first,
+                "seed {seed}: {} vs {} written early",
+                other.1,
+                first.1
+            );
+        }
     }
 
     #[test]
