@@ -12,6 +12,8 @@ must still be reported whatever follows, then the attack:
   tls16mb.pcap    TLS handshake messages claiming 16 MB, followed by 20 MB of records
   x224max.pcap    TPKTs claiming 65,535 bytes with X.224 Connection Requests, never completed
   credssp.pcap    a TLS session followed by endless small records both ways (CredSSP round trips)
+  udpflood.pcap   a million MS-RDPEUDP SYN datagrams to UDP 3389 from distinct sources, unpadded and
+                  never answered: each is an RDP-UDP flow, kept whole until it can be linked
   heldflood.pcap  an RDP connection open from the first frame to the last (a packet now and then),
                   and meanwhile a million short RDP connections with payload (X.224 request/confirm,
                   FIN): every one is reported, and each must wait for the open one to be written
@@ -116,6 +118,27 @@ def synflood(out, n):
     for i in range(n):
         src = bytes([10, (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF])
         p.packet(tcp(src, SERVER, 1024 + (i % 60000), 3389, i * 7919, 0, "S"), dt_us=1)
+    good_session(p, 40001)
+    p.close()
+
+
+def udp(src, dst, sport, dport, payload, ttl=64):
+    uh = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
+    total = 20 + 8 + len(payload)
+    ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, ttl, 17, 0, src, dst)
+    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+    return eth + ih + uh + payload
+
+
+def udpflood(out, n):
+    p = Pcap(os.path.join(out, "udpflood.pcap"))
+    good_session(p)
+    for i in range(n):
+        src = bytes([10, 64 + ((i >> 16) & 0x3F), (i >> 8) & 0xFF, i & 0xFF])
+        # RDPUDP_FEC_HEADER (snSourceAck -1, window 64, RDPUDP_FLAG_SYN) and RDPUDP_SYNDATA_PAYLOAD
+        # (MS-RDPEUDP 2.2.2.1, 2.2.2.5), without the padding to the MTU the protocol asks for.
+        syn = struct.pack("!IHHIHH", 0xFFFFFFFF, 64, 0x0001, (i * 7919) & 0xFFFFFFFF, 1232, 1232)
+        p.packet(udp(src, SERVER, 1024 + (i % 60000), 3389, syn), dt_us=1)
     good_session(p, 40001)
     p.close()
 
@@ -257,6 +280,7 @@ def main():
     x224max(out, n(2_000))
     credssp(out, n(500_000))
     heldflood(out, n(1_000_000))
+    udpflood(out, n(1_000_000))
 
 
 if __name__ == "__main__":
