@@ -77,12 +77,13 @@ const MAX_LINK_PAIRS: usize = 8_192;
 /// TCP sessions remembered per address pair (besides the first).
 const LINK_RECENT: usize = 16;
 /// Sessions kept whole ([`Collect`]: text report, TUI) that may wait for an earlier one still
-/// open ([`Emit::max_waiting`]). Past the bound, at a mark that finds the earliest open session
-/// still open through two rounds of marks, the earliest waiting are written anyway, down to
-/// three quarters of the bound, numbered in the order written (counted in
+/// open ([`Emit::max_waiting`]). Past the bound, at a round of marks that finds the earliest open
+/// session still open through two rounds, the earliest of those that came before the round are
+/// written anyway, down to three quarters of the bound, numbered in the order written (counted in
 /// [`Limits::sessions_unordered`]): one connection open all capture long must not make memory
-/// grow with every one after it. Between marks (a sweep, at most every 16,384 frames) more may
-/// wait for a while.
+/// grow with every one after it. Between rounds (a sweep, at most every 16,384 frames, in every
+/// analyzer) more may wait for a while: those finished since the round, and by an analyzer ahead
+/// of the others, those finished in its next rounds.
 pub const MAX_WAITING_KEPT: usize = 2_048;
 
 /// A TCP session's span, for tying RDP-UDP flows to it.
