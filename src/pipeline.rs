@@ -47,7 +47,7 @@ pub struct Options {
 /// at 2.5–4 KB a connection (half-open, or closed and lingering with its negotiation), a flood of
 /// a million connections stays well under 64 MB in all. Past it the least recently seen are
 /// finished early (counted and reported when they were still going on).
-const MAX_CONNECTIONS: usize = 8_192;
+pub const MAX_CONNECTIONS: usize = 8_192;
 /// UDP flows idle this long (capture time) are finished.
 const UDP_IDLE_NS: i64 = 120_000_000_000;
 /// Closed TCP connections idle this long are finished (late ACKs/RSTs still attach before).
@@ -112,6 +112,8 @@ pub struct Skipped {
     pub first_malformed: Option<(u64, &'static str)>,
     /// Connections finished early because the table was full.
     pub evicted: u64,
+    /// The first frame whose connection made room by finishing one still going on.
+    pub first_evicted: Option<FrameNo>,
     /// IP fragment reassemblies dropped because of the fragment bounds.
     pub frags_evicted: u64,
     /// Sessions summarised or dropped, timeline events and reassembly buffers capped.
@@ -226,6 +228,7 @@ impl Analyzer {
                 source: *source,
             },
             next_id,
+            first_evicted: &mut skipped.first_evicted,
         };
         match decoded {
             Decoded::Tcp(ip, tcp) => ctx.tcp(f, ip, tcp),
@@ -528,6 +531,8 @@ struct Ctx<'t> {
     table: &'t mut Table<Box<Conn>>,
     done: Done<'t>,
     next_id: &'t mut u64,
+    /// [`Skipped::first_evicted`].
+    first_evicted: &'t mut Option<FrameNo>,
 }
 
 impl Ctx<'_> {
@@ -565,12 +570,17 @@ impl Ctx<'_> {
 
     fn insert(&mut self, key: FlowKey, f: &Frame<'_>, conn: Box<Conn>) {
         let done = &mut self.done;
+        let before = self.table.evicted_full;
         self.table.insert(key, f.ts.0, conn, &mut |c| {
             // A closed connection only lingered for late packets: nothing is cut short.
             let open = !c.closed;
             done.finish(c, false);
             open
         });
+        // The earliest (frames may come out of file order: see `parallel`).
+        if self.table.evicted_full > before && self.first_evicted.is_none_or(|n| f.number < n) {
+            *self.first_evicted = Some(f.number);
+        }
     }
 
     fn tcp(&mut self, f: &Frame<'_>, ip: IpMeta, tcp: TcpView<'_>) {

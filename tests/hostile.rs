@@ -1013,6 +1013,7 @@ fn syn_flood_is_summarised_past_the_session_bound_and_real_sessions_survive() {
         }
     };
     good(0, 40000, &mut frames);
+    let first_session_frames = frames.len();
     for i in 0..flood as u32 {
         let src = [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];
         let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
@@ -1041,6 +1042,15 @@ fn syn_flood_is_summarised_past_the_session_bound_and_real_sessions_survive() {
     // Every flood flow is either reported or counted.
     assert_eq!(summarised + rep.sessions.len() - 2, flood, "{w}");
     assert!(w.starts_with("adversarial.pcap: frame "), "{w}");
+    // The connection table filled with the flood's half-open connections: the warning names the
+    // frame whose connection first made room, the first past the table's bound (the good
+    // session, closed and lingering, counts towards it).
+    let w = warning(&rep, "connections finished early").expect("table bound warning");
+    let at = first_session_frames + rdpscope::pipeline::MAX_CONNECTIONS;
+    assert!(
+        w.starts_with(&format!("adversarial.pcap: frame {at}: ")),
+        "{w} (expected frame {at})"
+    );
 }
 
 /// `report --json` writes sessions as the capture is read. A session open from the first frame

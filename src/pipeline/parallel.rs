@@ -652,6 +652,10 @@ fn merge(parts: Vec<Analysis>, frames: u64) -> Analysis {
             (a, b) => a.or(b),
         };
         skipped.evicted += s.evicted;
+        skipped.first_evicted = match (skipped.first_evicted, s.first_evicted) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         skipped.frags_evicted += s.frags_evicted;
         skipped.limits.merge(&s.limits);
     }
@@ -1017,7 +1021,7 @@ mod tests {
     }
 
     #[test]
-    fn merge_sums_the_counts_and_keeps_the_earliest_malformed() {
+    fn merge_sums_the_counts_and_keeps_the_earliest_malformed_and_evicting_frames() {
         let a = Analysis {
             sessions: Vec::new(),
             frames: 0,
@@ -1025,7 +1029,8 @@ mod tests {
                 malformed: 2,
                 first_malformed: Some((9, "late")),
                 unknown_links: vec![(147, 3)],
-                evicted: 0,
+                evicted: 4,
+                first_evicted: Some(30),
                 ..Skipped::default()
             },
         };
@@ -1037,6 +1042,7 @@ mod tests {
                 first_malformed: Some((5, "early")),
                 unknown_links: vec![(147, 1), (148, 2)],
                 evicted: 1,
+                first_evicted: Some(20),
                 ..Skipped::default()
             },
         };
@@ -1045,6 +1051,13 @@ mod tests {
         assert_eq!(m.skipped.malformed, 3);
         assert_eq!(m.skipped.first_malformed, Some((5, "early")));
         assert_eq!(m.skipped.unknown_links, vec![(147, 4), (148, 2)]);
-        assert_eq!(m.skipped.evicted, 1);
+        assert_eq!(m.skipped.evicted, 5);
+        assert_eq!(m.skipped.first_evicted, Some(20));
+        let c = merge(vec![m, Analysis::default()], 10);
+        assert_eq!(
+            c.skipped.first_evicted,
+            Some(20),
+            "an analyzer that evicted nothing"
+        );
     }
 }

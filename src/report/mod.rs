@@ -115,8 +115,13 @@ pub fn file_warnings(
         ));
     }
     if skipped.evicted > 0 {
+        let at = skipped
+            .first_evicted
+            .map(|n| format!("frame {n}: "))
+            .unwrap_or_default();
+        // (No number for the limit: with several analyzers each bounds its share of the flows.)
         warnings.push(format!(
-            "{file}: {} connections finished early because more than the connection-table limit were open at once",
+            "{file}: {at}{} connections finished early because more than the connection-table limit were open at once",
             skipped.evicted
         ));
     }
