@@ -652,10 +652,11 @@ fn merge(parts: Vec<Analysis>, frames: u64) -> Analysis {
             (a, b) => a.or(b),
         };
         skipped.evicted += s.evicted;
-        skipped.first_evicted = match (skipped.first_evicted, s.first_evicted) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        skipped.first_evicted = skipped
+            .first_evicted
+            .into_iter()
+            .chain(s.first_evicted)
+            .min();
         skipped.frags_evicted += s.frags_evicted;
         skipped.limits.merge(&s.limits);
     }
