@@ -45,16 +45,21 @@ class Pcap:
 FLAGS = {"F": 1, "S": 2, "R": 4, "P": 8, "A": 16}
 
 
+def ipv4(src, dst, proto, segment, ttl=64):
+    """An Ethernet frame carrying `segment` (a transport header and its payload) in IPv4."""
+    ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(segment), 0, 0x4000, ttl, proto, 0, src,
+                     dst)
+    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+    return eth + ih + segment
+
+
 def tcp(src, dst, sport, dport, seq, ack, flags, payload=b"", win=64240, ttl=64):
     fl = 0
     for c in flags:
         fl |= FLAGS[c]
     th = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4, fl,
                      win, 0, 0)
-    total = 20 + len(th) + len(payload)
-    ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, ttl, 6, 0, src, dst)
-    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
-    return eth + ih + th + payload
+    return ipv4(src, dst, 6, th + payload, ttl)
 
 
 class Conn:
@@ -124,10 +129,7 @@ def synflood(out, n):
 
 def udp(src, dst, sport, dport, payload, ttl=64):
     uh = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
-    total = 20 + 8 + len(payload)
-    ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, ttl, 17, 0, src, dst)
-    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
-    return eth + ih + uh + payload
+    return ipv4(src, dst, 17, uh + payload, ttl)
 
 
 def udpflood(out, n):
