@@ -124,8 +124,8 @@ pub struct Ordered<E: Emit> {
     emit: E,
     /// Compact sessions kept whole (diagnose, drop events) once they are linked.
     compact: bool,
-    /// Waiting sessions by (first frame, source, arrival from that source), each with the
-    /// number of marks its source had given when it came.
+    /// Waiting sessions by [`Key`], each with the number of marks its source had given when it
+    /// came.
     pending: BTreeMap<Key, (u64, Pending<E::Held>)>,
     /// Per source: the marks given beyond the rounds completed (each at least the one before).
     ahead: Vec<VecDeque<FrameNo>>,
