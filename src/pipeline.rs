@@ -56,8 +56,12 @@ const CLOSED_IDLE_NS: i64 = 10_000_000_000;
 const HIBERNATE_NS: i64 = 10_000_000_000;
 /// Any connection idle this long is finished.
 const IDLE_NS: i64 = 3_600_000_000_000;
-/// How often (in frames) the table is swept.
-pub(crate) const SWEEP_EVERY: u64 = 1 << 14;
+/// How often (in frames) the table is swept, and so how often each analyzer gives the ordered
+/// output its mark ([`order`]): sessions finished between two marks wait for the next. Every
+/// 16,384 frames, a million RDP-UDP SYNs from distinct sources peaked at 42.8 MB (one analyzer;
+/// each flow waits whole, about 1 KB); every 4,096, 25.7 MB, for 0.15 % more instructions on the
+/// bench file.
+pub(crate) const SWEEP_EVERY: u64 = 1 << 12;
 
 /// The transport-specific state of a connection.
 enum TransportState {

@@ -81,7 +81,7 @@ const LINK_RECENT: usize = 16;
 /// session still open through two rounds, the earliest of those that came before the round are
 /// written anyway, down to three quarters of the bound, numbered in the order written (counted in
 /// [`Limits::sessions_unordered`]): one connection open all capture long must not make memory
-/// grow with every one after it. Between rounds (a sweep, at most every 16,384 frames, in every
+/// grow with every one after it. Between rounds (a sweep, every 4,096 frames, in every
 /// analyzer) more may wait for a while: those finished since the round, and by an analyzer ahead
 /// of the others, those finished in its next rounds.
 pub const MAX_WAITING_KEPT: usize = 2_048;
