@@ -68,6 +68,11 @@ const FLOATING_LAG: u64 = 2 * BATCH_FRAMES as u64;
 /// Analyzer 0's batch is handed on once it spans this many frames read (it takes a quarter of
 /// them, or less).
 const FLOATING_SPAN: u64 = BATCH_FRAMES as u64 / 2;
+/// A worker's batch is handed on once it spans this many frames read: the analyzers then stay
+/// within a few batches of each other in the file, and sessions finished by those ahead wait
+/// in [`super::order`] for the marks of the one behind for no more frames than that (under a
+/// flood, a session every frame).
+const WORKER_SPAN: u64 = BATCH_FRAMES as u64;
 /// Most workers: beyond this the single reader is the bottleneck.
 pub const MAX_THREADS: usize = 8;
 
@@ -565,12 +570,13 @@ fn run(
                     (None, None) => false,
                     _ => true,
                 };
-                let spans_long = |first: &Slot| fed - first.fed_before > FLOATING_SPAN;
+                let span = if k == 0 { FLOATING_SPAN } else { WORKER_SPAN };
+                let spans_long = |first: &Slot| fed - first.fed_before > span;
                 !b.slots.is_empty()
                     && (other_bytes
                         || b.bytes + f.data.len() > max_bytes
                         || b.slots.len() >= BATCH_FRAMES
-                        || (k == 0 && b.slots.first().is_some_and(spans_long)))
+                        || b.slots.first().is_some_and(spans_long))
             });
             if needs_room {
                 hand_on(k, &mut current, fed - 1);
