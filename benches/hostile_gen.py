@@ -17,6 +17,8 @@ must still be reported whatever follows, then the attack:
   heldflood.pcap  an RDP connection open from the first frame to the last (a packet now and then),
                   and meanwhile a million short RDP connections with payload (X.224 request/confirm,
                   FIN): every one is reported, and each must wait for the open one to be written
+  heldudp.pcap    the same open RDP connection, and meanwhile a million MS-RDPEUDP SYNs as in
+                  udpflood: RDP-UDP flows kept whole, waiting behind it
 Checksums are zero (rdpscope, like Wireshark by default, never verifies them).
 """
 import os, struct, sys
@@ -132,15 +134,20 @@ def udp(src, dst, sport, dport, payload, ttl=64):
     return ipv4(src, dst, 17, uh + payload, ttl)
 
 
+def rdpudp_syn(p, i):
+    """The i-th flow's MS-RDPEUDP SYN from its own source address, never answered."""
+    src = bytes([10, 64 + ((i >> 16) & 0x3F), (i >> 8) & 0xFF, i & 0xFF])
+    # RDPUDP_FEC_HEADER (snSourceAck -1, window 64, RDPUDP_FLAG_SYN) and RDPUDP_SYNDATA_PAYLOAD
+    # (MS-RDPEUDP 2.2.2.1, 2.2.2.5), without the padding to the MTU the protocol asks for.
+    syn = struct.pack("!IHHIHH", 0xFFFFFFFF, 64, 0x0001, (i * 7919) & 0xFFFFFFFF, 1232, 1232)
+    p.packet(udp(src, SERVER, 1024 + (i % 60000), 3389, syn), dt_us=1)
+
+
 def udpflood(out, n):
     p = Pcap(os.path.join(out, "udpflood.pcap"))
     good_session(p)
     for i in range(n):
-        src = bytes([10, 64 + ((i >> 16) & 0x3F), (i >> 8) & 0xFF, i & 0xFF])
-        # RDPUDP_FEC_HEADER (snSourceAck -1, window 64, RDPUDP_FLAG_SYN) and RDPUDP_SYNDATA_PAYLOAD
-        # (MS-RDPEUDP 2.2.2.1, 2.2.2.5), without the padding to the MTU the protocol asks for.
-        syn = struct.pack("!IHHIHH", 0xFFFFFFFF, 64, 0x0001, (i * 7919) & 0xFFFFFFFF, 1232, 1232)
-        p.packet(udp(src, SERVER, 1024 + (i % 60000), 3389, syn), dt_us=1)
+        rdpudp_syn(p, i)
     good_session(p, 40001)
     p.close()
 
@@ -269,6 +276,20 @@ def heldflood(out, n):
     p.close()
 
 
+def heldudp(out, n):
+    p = Pcap(os.path.join(out, "heldudp.pcap"))
+    long = Conn(p, 40000)
+    long.handshake()
+    long.send(True, X224_CR)
+    long.send(False, X224_CC)
+    for i in range(n):
+        rdpudp_syn(p, i)
+        if i % 1000 == 999:
+            long.send(True, b"\x03\x00\x00\x09\x02\xf0\x80\x21\x80")  # keeps it in the table
+    long.close()
+    p.close()
+
+
 def main():
     out = sys.argv[1]
     scale = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
@@ -283,6 +304,7 @@ def main():
     credssp(out, n(500_000))
     heldflood(out, n(1_000_000))
     udpflood(out, n(1_000_000))
+    heldudp(out, n(1_000_000))
 
 
 if __name__ == "__main__":
