@@ -78,18 +78,27 @@ const MAX_LINK_PAIRS: usize = 8_192;
 const LINK_RECENT: usize = 16;
 /// Sessions kept whole ([`Collect`]: text report, TUI) that may wait for an earlier one still
 /// open ([`Emit::max_waiting`]). Past the bound, at a round of marks that finds the earliest open
-/// session still open through two rounds, the earliest of those that came before the round are
+/// session still open through [`STUCK_ROUNDS`] rounds, the earliest of those that came before the round are
 /// written anyway, down to three quarters of the bound, numbered in the order written (counted in
 /// [`Limits::sessions_unordered`]): one connection open all capture long must not make memory
 /// grow with every one after it. Between rounds (a sweep, every 4,096 frames, in every
 /// analyzer) more may wait for a while: those finished since the round, and by an analyzer ahead
 /// of the others, those finished in its next rounds.
 pub const MAX_WAITING_KEPT: usize = 2_048;
-/// Sessions kept whole until their turn (RDP-UDP flows, about 1 KB each) that may wait, whatever
-/// the emitter's own bound: past it the earliest are written anyway in the same way. One TCP
-/// session open all capture long and a million RDP-UDP SYNs from distinct sources peaked at
-/// 75 MB without it (32,768 waiting, the JSON report's bound for its spooled sessions).
-pub const MAX_WAITING_WHOLE: usize = 2_048;
+/// Sessions kept whole until their turn (UDP flows, linked to their TCP session when numbered;
+/// about 1 KB each) that may wait, whatever the emitter's own bound: past it the earliest are
+/// written anyway in the same way (after [`STUCK_ROUNDS_WHOLE`] rounds). One TCP session open
+/// all capture long and a million RDP-UDP SYNs from distinct sources peaked at 75 MB without it
+/// (32,768 waiting, the JSON report's bound for its spooled sessions).
+pub const MAX_WAITING_WHOLE: usize = 4_096;
+/// Rounds of marks (a round every 4,096 frames) through which the earliest open session must
+/// stay open before sessions past the emitter's waiting bound are written early: 32,768 frames.
+const STUCK_ROUNDS: usize = 8;
+/// The same for sessions kept whole past [`MAX_WAITING_WHOLE`]: 16,384 frames, since each costs
+/// about a kilobyte of memory. (After 8,192 frames, a million RDP-UDP SYNs from distinct
+/// sources were written partly out of order on two analyzers, the oldest flows of one analyzer
+/// still in its table.)
+const STUCK_ROUNDS_WHOLE: usize = 4;
 
 /// A TCP session's span, for tying RDP-UDP flows to it.
 #[derive(Debug, Clone, Copy)]
@@ -226,11 +235,11 @@ impl<E: Emit> Ordered<E> {
             };
             self.lowest = self.lowest.max(round);
             self.release();
-            // Only for a session that stays open through two rounds: a burst of sessions
+            // Only for a session that stays open through several rounds: a burst of sessions
             // finished at a sweep, or a source a little behind the others, leaves at the next
             // round anyway.
-            if self.stuck >= 2 {
-                self.overflow();
+            if self.stuck >= STUCK_ROUNDS_WHOLE {
+                self.overflow(self.stuck >= STUCK_ROUNDS);
             }
         }
     }
@@ -238,8 +247,12 @@ impl<E: Emit> Ordered<E> {
     /// Too many sessions wait: write the earliest of them now, out of first-frame order. Only
     /// sessions that came before the last round completed count and are written (which others
     /// have come yet depends on the threads' timing).
-    fn overflow(&mut self) {
-        let bound = self.emit.max_waiting();
+    fn overflow(&mut self, all_kinds: bool) {
+        let bound = if all_kinds {
+            self.emit.max_waiting()
+        } else {
+            usize::MAX
+        };
         let rounds = self.rounds;
         let settled = |p: &(u64, Pending<E::Held>)| p.0 < rounds;
         let whole = |p: &(u64, Pending<E::Held>)| matches!(p.1, Pending::Whole(_));
@@ -248,7 +261,8 @@ impl<E: Emit> Ordered<E> {
             all += 1;
             wholes += usize::from(whole(p));
         }
-        if all <= bound && wholes <= MAX_WAITING_WHOLE {
+        let (over_all, over_whole) = (all > bound, wholes > MAX_WAITING_WHOLE);
+        if !over_all && !over_whole {
             return;
         }
         // The earliest, until both counts are down to three quarters of their bound.
@@ -268,7 +282,12 @@ impl<E: Emit> Ordered<E> {
             let l = self.emit.limits();
             l.sessions_unordered += 1;
             l.first_unordered.get_or_insert(key.0);
-            l.waiting_bound = l.waiting_bound.max(bound as u64);
+            if over_all {
+                l.waiting_bound = l.waiting_bound.max(bound as u64);
+            }
+            if over_whole {
+                l.waiting_whole_bound = MAX_WAITING_WHOLE as u64;
+            }
             self.write(pending);
         }
     }
@@ -681,11 +700,12 @@ mod tests {
     #[test]
     fn sessions_kept_whole_have_their_own_waiting_bound() {
         // One session open from frame 2 all along; thousands finish behind it, marked every 100.
+        // (Fewer than the 10,000 sessions `Collect` keeps.)
+        let n = 2 * MAX_WAITING_WHOLE as u64 + 1_000;
         let run = |transport: Transport| {
             let mut o = Ordered::new(Roomy::default(), true);
             o.sources(1);
             o.mark(0, 2);
-            let n = 4 * MAX_WAITING_WHOLE as u64;
             let mut most = 0;
             for i in 0..n {
                 o.finished(0, s(10 + i, transport, "10.0.0.1:1000", 0, 1));
@@ -704,17 +724,20 @@ mod tests {
                     .enumerate()
                     .all(|(i, s)| s.id == i as u64 + 1)
             );
-            (most, limits.sessions_unordered)
+            (most as u64, limits)
         };
         // Held TCP sessions wait up to the emitter's bound: none is written early.
-        let (most, early) = run(Transport::Tcp);
-        assert_eq!((most, early), (4 * MAX_WAITING_WHOLE, 0));
-        // RDP-UDP flows, kept whole, up to theirs (plus what comes between two marks).
-        let (most, early) = run(Transport::Udp);
-        assert!(most <= MAX_WAITING_WHOLE + 200, "waiting grew to {most}");
-        assert!(
-            early >= 2 * MAX_WAITING_WHOLE as u64,
-            "{early} written early"
+        let (most, limits) = run(Transport::Tcp);
+        assert_eq!((most, limits.sessions_unordered), (n, 0));
+        // UDP flows, kept whole, up to theirs (plus what comes between two marks).
+        let (most, limits) = run(Transport::Udp);
+        let bound = MAX_WAITING_WHOLE as u64;
+        assert!(most <= bound + 200, "waiting grew to {most}");
+        assert!(limits.sessions_unordered >= n - bound - 200, "{limits:?}");
+        assert_eq!(
+            (limits.waiting_bound, limits.waiting_whole_bound),
+            (0, bound),
+            "the bound reached is the one for flows"
         );
     }
 

@@ -30,11 +30,15 @@ pub fn warnings(file: &str, skipped: &Skipped, out: &mut Vec<String>) -> u64 {
     }
     if l.sessions_unordered > 0 {
         items += l.sessions_unordered;
+        let waiting = match (l.waiting_bound, l.waiting_whole_bound) {
+            (0, flows) => format!("{flows} UDP flows"),
+            (all, 0) => all.to_string(),
+            (all, flows) => format!("{all} sessions, or {flows} UDP flows,"),
+        };
         out.push(format!(
-            "{file}: {}{} sessions written before an earlier session that was still open: more than {} were waiting for it (from there on sessions are numbered in the order written, not by first frame)",
+            "{file}: {}{} sessions written before an earlier session that was still open: more than {waiting} were waiting for it (from there on sessions are numbered in the order written, not by first frame)",
             first(l.first_unordered),
             l.sessions_unordered,
-            l.waiting_bound
         ));
     }
     if l.events_dropped > 0 {
@@ -89,4 +93,34 @@ fn count(n: u64, what: &str) -> String {
 
 fn first(frame: Option<u64>) -> String {
     frame.map(|f| format!("frame {f}: ")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_written_early_name_the_bound_that_was_reached() {
+        let line = |all: u64, flows: u64| {
+            let mut skipped = Skipped::default();
+            let l = &mut skipped.limits;
+            l.sessions_unordered = 5;
+            l.first_unordered = Some(7);
+            l.waiting_bound = all;
+            l.waiting_whole_bound = flows;
+            let mut out = Vec::new();
+            assert_eq!(warnings("f.pcap", &skipped, &mut out), 5);
+            out.concat()
+        };
+        let tail = "were waiting for it (from there on sessions are numbered in the order written, \
+                    not by first frame)";
+        let head = "f.pcap: frame 7: 5 sessions written before an earlier session that was still \
+                    open: more than";
+        assert_eq!(line(32_768, 0), format!("{head} 32768 {tail}"));
+        assert_eq!(line(0, 4_096), format!("{head} 4096 UDP flows {tail}"));
+        assert_eq!(
+            line(32_768, 4_096),
+            format!("{head} 32768 sessions, or 4096 UDP flows, {tail}")
+        );
+    }
 }

@@ -38,6 +38,9 @@ pub struct Limits {
     pub first_unordered: Option<FrameNo>,
     /// The bound on waiting sessions that was reached.
     pub waiting_bound: u64,
+    /// The bound on waiting sessions kept whole (RDP-UDP flows) that was reached
+    /// ([`crate::pipeline::order::MAX_WAITING_WHOLE`]).
+    pub waiting_whole_bound: u64,
     /// Retransmitted bytes that differed from the first copy (first copy kept).
     pub inconsistent_bytes: u64,
     /// Sessions with such bytes.
@@ -58,6 +61,7 @@ impl Limits {
         self.sessions_unordered += o.sessions_unordered;
         self.first_unordered = first(self.first_unordered, o.first_unordered);
         self.waiting_bound = self.waiting_bound.max(o.waiting_bound);
+        self.waiting_whole_bound = self.waiting_whole_bound.max(o.waiting_whole_bound);
         self.events_dropped += o.events_dropped;
         self.sessions_capped += o.sessions_capped;
         self.reassembly_overflows += o.reassembly_overflows;
