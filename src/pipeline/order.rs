@@ -78,10 +78,10 @@ const MAX_LINK_PAIRS: usize = 8_192;
 const LINK_RECENT: usize = 16;
 /// Sessions kept whole ([`Collect`]: text report, TUI) that may wait for an earlier one still
 /// open ([`Emit::max_waiting`]). Past the bound, at a round of marks that finds the earliest open
-/// session still open through [`STUCK_ROUNDS`] rounds, the earliest of those that came before the round are
-/// written anyway, down to three quarters of the bound, numbered in the order written (counted in
-/// [`Limits::sessions_unordered`]): one connection open all capture long must not make memory
-/// grow with every one after it. Between rounds (a sweep, every 4,096 frames, in every
+/// session still open through [`STUCK_ROUNDS`] rounds, the earliest of those that came before the
+/// round are written anyway, down to three quarters of the bound, numbered in the order written
+/// (counted in [`Limits::sessions_unordered`]): one connection open all capture long must not make
+/// memory grow with every one after it. Between rounds (a sweep, every 4,096 frames, in every
 /// analyzer) more may wait for a while: those finished since the round, and by an analyzer ahead
 /// of the others, those finished in its next rounds.
 pub const MAX_WAITING_KEPT: usize = 2_048;
@@ -265,10 +265,15 @@ impl<E: Emit> Ordered<E> {
         if !over_all && !over_whole {
             return;
         }
-        // The earliest, until both counts are down to three quarters of their bound.
+        // The earliest, until each count that was over its bound is down to three quarters of it.
+        let down_to = |over: bool, bound: usize| if over { bound - bound / 4 } else { usize::MAX };
+        let (all_to, wholes_to) = (
+            down_to(over_all, bound),
+            down_to(over_whole, MAX_WAITING_WHOLE),
+        );
         let mut early = Vec::new();
         for (key, p) in self.pending.iter().filter(|(_, p)| settled(p)) {
-            if all <= bound - bound / 4 && wholes <= MAX_WAITING_WHOLE - MAX_WAITING_WHOLE / 4 {
+            if all <= all_to && wholes <= wholes_to {
                 break;
             }
             early.push(*key);
@@ -665,9 +670,15 @@ mod tests {
         assert_eq!(limits.waiting_bound, MAX_WAITING_KEPT as u64);
     }
 
-    /// [`Collect`] with room for many waiting sessions, as the JSON report has (it spools them).
-    #[derive(Default)]
-    struct Roomy(Collect);
+    /// [`Collect`] with room for more waiting sessions (its own bound), as the JSON report has
+    /// (it spools them).
+    struct Roomy(Collect, usize);
+
+    impl Default for Roomy {
+        fn default() -> Self {
+            Roomy(Collect::default(), 100_000)
+        }
+    }
 
     impl Emit for Roomy {
         type Held = Session;
@@ -693,7 +704,7 @@ mod tests {
             self.0.limits()
         }
         fn max_waiting(&self) -> usize {
-            100_000
+            self.1
         }
     }
 
@@ -738,6 +749,38 @@ mod tests {
             (limits.waiting_bound, limits.waiting_whole_bound),
             (0, bound),
             "the bound reached is the one for flows"
+        );
+    }
+
+    #[test]
+    fn past_the_flows_bound_only_enough_flows_are_written_early() {
+        // 4,200 flows then 700 TCP sessions wait behind one open from frame 2: more flows than
+        // their bound, fewer sessions in all than the emitter's (5,000) but more than three
+        // quarters of it. Only the flows' count comes down to three quarters of its bound.
+        let mut o = Ordered::new(Roomy(Collect::default(), 5_000), true);
+        o.sources(1);
+        for _ in 0..=STUCK_ROUNDS {
+            o.mark(0, 2);
+        }
+        for i in 0..4_900 {
+            let t = if i < 4_200 {
+                Transport::Udp
+            } else {
+                Transport::Tcp
+            };
+            o.finished(0, s(10 + i, t, "10.0.0.1:1000", 0, 1));
+        }
+        o.mark(0, 2);
+        let flows = 4_200 - (MAX_WAITING_WHOLE - MAX_WAITING_WHOLE / 4);
+        assert_eq!(o.waiting(), 4_900 - flows);
+        o.finished(0, s(2, Transport::Tcp, "10.0.0.1:999", 0, 1));
+        o.mark(0, FrameNo::MAX);
+        let (sessions, limits) = o.take();
+        assert_eq!(sessions.len(), 4_901);
+        assert_eq!(limits.sessions_unordered, flows as u64);
+        assert_eq!(
+            (limits.waiting_bound, limits.waiting_whole_bound),
+            (0, 4_096)
         );
     }
 

@@ -38,7 +38,7 @@ pub struct Limits {
     pub first_unordered: Option<FrameNo>,
     /// The bound on waiting sessions that was reached.
     pub waiting_bound: u64,
-    /// The bound on waiting sessions kept whole (RDP-UDP flows) that was reached
+    /// The bound on waiting sessions kept whole (UDP flows) that was reached
     /// ([`crate::pipeline::order::MAX_WAITING_WHOLE`]).
     pub waiting_whole_bound: u64,
     /// Retransmitted bytes that differed from the first copy (first copy kept).
