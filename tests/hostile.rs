@@ -1053,6 +1053,36 @@ fn syn_flood_is_summarised_past_the_session_bound_and_real_sessions_survive() {
     );
 }
 
+/// One RDP connection (client port 40000) open from the first frame to the last, kept busy,
+/// and `n` steps of `flood(i, t)` behind it (`t` in µs, a millisecond apart): all frames, in
+/// time order.
+fn behind_open_session(
+    n: u32,
+    flood: impl Fn(u32, u64) -> Vec<(u64, Vec<u8>)>,
+) -> Vec<(u64, Vec<u8>)> {
+    let mut frames = Vec::new();
+    let mut k = Conn::new(0, 1000, 5000);
+    k.negotiate();
+    for i in 0..n {
+        let t = 1_000 + u64::from(i) * 1_000;
+        if i % 500 == 0 {
+            // The RDP session stays busy: the table's least-recently-seen bound spares it.
+            k.t = t;
+            k.send(true, &[0x17; 40]);
+        }
+        frames.extend(flood(i, t));
+    }
+    k.t = 1_000 + u64::from(n) * 1_000 + 1_000_000;
+    for s in k.close() {
+        let mut f = pcapgen::frame(&s);
+        let at = if s.from_client { 34 } else { 36 };
+        f[at..at + 2].copy_from_slice(&40000u16.to_be_bytes());
+        frames.push((s.t_us, f));
+    }
+    frames.sort_by_key(|(t, _)| *t);
+    frames
+}
+
 /// `report --json` writes sessions as the capture is read. A session open from the first frame
 /// to the last holds every later one back: 20,000 refused attempts wait behind it (megabytes of
 /// JSON, so the spool goes to disk), then leave in first-frame order, numbered; past the
@@ -1063,18 +1093,9 @@ fn syn_flood_is_summarised_past_the_session_bound_and_real_sessions_survive() {
 fn streamed_json_keeps_order_behind_a_session_open_throughout_and_counts_a_flood() {
     use etherparse::PacketBuilder;
     let attempts = 20_000u32;
-    let mut frames: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut k = Conn::new(0, 1000, 5000);
-    k.negotiate();
-    for i in 0..attempts {
+    let frames = behind_open_session(attempts, |i, t| {
         let src = [10, 9, (i >> 8) as u8, i as u8];
         let sport = 1024 + (i % 50_000) as u16;
-        let t = 1_000 + u64::from(i) * 1_000;
-        if i % 500 == 0 {
-            // The RDP session stays busy: the table's least-recently-seen bound spares it.
-            k.t = t;
-            k.send(true, &[0x17; 40]);
-        }
         let mut syn = Vec::new();
         PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
             .ipv4(src, pcapgen::SERVER, 64)
@@ -1090,17 +1111,8 @@ fn streamed_json_keeps_order_behind_a_session_open_throughout_and_counts_a_flood
             .ack(i.wrapping_mul(7919).wrapping_add(1))
             .write(&mut rst, &[])
             .unwrap();
-        frames.push((t, syn));
-        frames.push((t + 100, rst));
-    }
-    k.t = 1_000 + u64::from(attempts) * 1_000 + 1_000_000;
-    for s in k.close() {
-        let mut f = pcapgen::frame(&s);
-        let at = if s.from_client { 34 } else { 36 };
-        f[at..at + 2].copy_from_slice(&40000u16.to_be_bytes());
-        frames.push((s.t_us, f));
-    }
-    frames.sort_by_key(|(t, _)| *t);
+        vec![(t, syn), (t + 100, rst)]
+    });
     let path = std::env::temp_dir().join(format!("rdpscope-stream-{}.pcap", std::process::id()));
     std::fs::write(&path, pcapgen::pcap(&frames)).unwrap();
     let run = |threads: usize| {
@@ -1156,16 +1168,8 @@ fn streamed_json_keeps_order_behind_a_session_open_throughout_and_counts_a_flood
 fn streamed_json_writes_rdp_udp_flows_early_past_their_waiting_bound() {
     use etherparse::PacketBuilder;
     let flows = 24_000u32;
-    let mut frames: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut k = Conn::new(0, 1000, 5000);
-    k.negotiate();
-    for i in 0..flows {
+    let frames = behind_open_session(flows, |i, t| {
         let src = [10, 64 + (i >> 16) as u8, (i >> 8) as u8, i as u8];
-        let t = 1_000 + u64::from(i) * 1_000;
-        if i % 500 == 0 {
-            k.t = t;
-            k.send(true, &[0x17; 40]);
-        }
         // RDPUDP_FEC_HEADER with RDPUDP_FLAG_SYN, then RDPUDP_SYNDATA_PAYLOAD (MS-RDPEUDP 2.2.2.1,
         // 2.2.2.5).
         let mut syn = vec![0xff, 0xff, 0xff, 0xff, 0x00, 0x40, 0x00, 0x01];
@@ -1177,13 +1181,8 @@ fn streamed_json_writes_rdp_udp_flows_early_past_their_waiting_bound() {
             .udp(1024 + (i % 50_000) as u16, 3389)
             .write(&mut f, &syn)
             .unwrap();
-        frames.push((t, f));
-    }
-    k.t = 1_000 + u64::from(flows) * 1_000 + 1_000_000;
-    for s in k.close() {
-        frames.push((s.t_us, pcapgen::frame(&s)));
-    }
-    frames.sort_by_key(|(t, _)| *t);
+        vec![(t, f)]
+    });
     let path = std::env::temp_dir().join(format!("rdpscope-udpheld-{}.pcap", std::process::id()));
     std::fs::write(&path, pcapgen::pcap(&frames)).unwrap();
     let w =
