@@ -257,37 +257,38 @@ def credssp(out, n):
     p.close()
 
 
-def heldflood(out, n):
-    p = Pcap(os.path.join(out, "heldflood.pcap"))
+def held(out, name, n, each):
+    """An RDP connection open from the first frame to the last (a packet every 1000 steps keeps it
+    in the table), and `n` steps of `each(p, i)` behind it."""
+    p = Pcap(os.path.join(out, name))
     long = Conn(p, 40000)
     long.handshake()
     long.send(True, X224_CR)
     long.send(False, X224_CC)
     for i in range(n):
-        src = bytes([10, 1 + ((i >> 16) & 0x3F), (i >> 8) & 0xFF, i & 0xFF])
-        c = Conn(p, 1024 + (i % 60000), client=src)
-        c.handshake()
-        c.send(True, X224_CR)
-        c.send(False, X224_CC)
-        c.close()
+        each(p, i)
         if i % 1000 == 999:
-            long.send(True, b"\x03\x00\x00\x09\x02\xf0\x80\x21\x80")  # keeps it in the table
+            long.send(True, b"\x03\x00\x00\x09\x02\xf0\x80\x21\x80")
     long.close()
     p.close()
+
+
+def short_rdp(p, i):
+    """The i-th short RDP connection with payload (X.224 request/confirm, FIN) from its own source."""
+    src = bytes([10, 1 + ((i >> 16) & 0x3F), (i >> 8) & 0xFF, i & 0xFF])
+    c = Conn(p, 1024 + (i % 60000), client=src)
+    c.handshake()
+    c.send(True, X224_CR)
+    c.send(False, X224_CC)
+    c.close()
+
+
+def heldflood(out, n):
+    held(out, "heldflood.pcap", n, short_rdp)
 
 
 def heldudp(out, n):
-    p = Pcap(os.path.join(out, "heldudp.pcap"))
-    long = Conn(p, 40000)
-    long.handshake()
-    long.send(True, X224_CR)
-    long.send(False, X224_CC)
-    for i in range(n):
-        rdpudp_syn(p, i)
-        if i % 1000 == 999:
-            long.send(True, b"\x03\x00\x00\x09\x02\xf0\x80\x21\x80")  # keeps it in the table
-    long.close()
-    p.close()
+    held(out, "heldudp.pcap", n, rdpudp_syn)
 
 
 def main():
