@@ -799,6 +799,15 @@ fn warning<'a>(rep: &'a FileReport, needle: &str) -> Option<&'a String> {
     rep.warnings.iter().find(|w| w.contains(needle))
 }
 
+/// The count a warning line `FILE: frame F: N ...` states.
+fn warned_count(w: &str) -> u64 {
+    w.split(": ")
+        .nth(2)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {w}"))
+}
+
 #[test]
 fn sequence_numbers_wrapping_mid_stream_reassemble_cleanly() {
     let mut k = Conn::new(0, u32::MAX - 300, u32::MAX - 40);
@@ -1030,15 +1039,7 @@ fn syn_flood_is_summarised_past_the_session_bound_and_real_sessions_survive() {
     assert!(ports.contains(&40000) && ports.contains(&40001));
     assert!(rep.sessions.len() <= rdpscope::timeline::store::MAX_SESSIONS);
     let w = warning(&rep, "connection attempts without payload").expect("summary warning");
-    let summarised: usize = w
-        .split(": ")
-        .nth(2)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let summarised = warned_count(w) as usize;
     // Every flood flow is either reported or counted.
     assert_eq!(summarised + rep.sessions.len() - 2, flood, "{w}");
     assert!(w.starts_with("adversarial.pcap: frame "), "{w}");
@@ -1206,15 +1207,7 @@ fn streamed_json_writes_rdp_udp_flows_early_past_their_waiting_bound() {
         early.contains("more than 4096 UDP flows were waiting for it"),
         "{early}"
     );
-    let n: u64 = early
-        .split(": ")
-        .nth(2)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let n = warned_count(early);
     // Flows still in the connection table at the end leave in order with the open session; of
     // those finished before, at most the bound and what came in the last rounds still wait.
     let finished_before = u64::from(flows) - rdpscope::pipeline::MAX_CONNECTIONS as u64;
