@@ -81,9 +81,9 @@ const LINK_RECENT: usize = 16;
 /// session still open through [`STUCK_ROUNDS`] rounds, the earliest of those that came before the
 /// round are written anyway, down to three quarters of the bound, numbered in the order written
 /// (counted in [`Limits::sessions_unordered`]): one connection open all capture long must not make
-/// memory grow with every one after it. Between rounds (a sweep, every 4,096 frames, in every
-/// analyzer) more may wait for a while: those finished since the round, and by an analyzer ahead
-/// of the others, those finished in its next rounds.
+/// memory grow with every one after it. Between rounds (a sweep in every analyzer, every
+/// [`super::SWEEP_EVERY`] frames) more may wait for a while: those finished since the round, and
+/// by an analyzer ahead of the others, those finished in its next rounds.
 pub const MAX_WAITING_KEPT: usize = 2_048;
 /// Sessions kept whole until their turn (UDP flows, linked to their TCP session when numbered;
 /// about 1 KB each) that may wait, whatever the emitter's own bound: past it the earliest are
@@ -91,14 +91,15 @@ pub const MAX_WAITING_KEPT: usize = 2_048;
 /// all capture long and a million RDP-UDP SYNs from distinct sources peaked at 75 MB without it
 /// (32,768 waiting, the JSON report's bound for its spooled sessions).
 pub const MAX_WAITING_WHOLE: usize = 4_096;
-/// Rounds of marks (a round every 4,096 frames) through which the earliest open session must
-/// stay open before sessions past the emitter's waiting bound are written early: 32,768 frames.
-const STUCK_ROUNDS: usize = 8;
+/// Rounds of marks (a round every [`super::SWEEP_EVERY`] frames) through which the earliest open
+/// session must stay open before sessions past the emitter's waiting bound are written early:
+/// those of 32,768 frames.
+const STUCK_ROUNDS: usize = (32_768 / super::SWEEP_EVERY) as usize;
 /// The same for sessions kept whole past [`MAX_WAITING_WHOLE`]: 16,384 frames, since each costs
 /// about a kilobyte of memory. (After 8,192 frames, a million RDP-UDP SYNs from distinct
 /// sources were written partly out of order on two analyzers, the oldest flows of one analyzer
 /// still in its table.)
-const STUCK_ROUNDS_WHOLE: usize = 4;
+const STUCK_ROUNDS_WHOLE: usize = (16_384 / super::SWEEP_EVERY) as usize;
 
 /// A TCP session's span, for tying RDP-UDP flows to it.
 #[derive(Debug, Clone, Copy)]
