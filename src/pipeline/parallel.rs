@@ -69,9 +69,9 @@ const FLOATING_LAG: u64 = 2 * BATCH_FRAMES as u64;
 /// them, or less).
 const FLOATING_SPAN: u64 = BATCH_FRAMES as u64 / 2;
 /// A worker's batch is handed on once it spans this many frames read: the analyzers then stay
-/// within a few batches of each other in the file, and sessions finished by those ahead wait
-/// in [`super::order`] for the marks of the one behind for no more frames than that (under a
-/// flood, a session every frame).
+/// within a few such spans of each other in the file, and sessions finished by those ahead wait
+/// in [`super::order`] for the marks of the one behind no longer than that (under a flood, a
+/// session finishes every frame).
 const WORKER_SPAN: u64 = BATCH_FRAMES as u64;
 /// Most workers: beyond this the single reader is the bottleneck.
 pub const MAX_THREADS: usize = 8;
