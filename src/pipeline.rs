@@ -5,6 +5,7 @@
 pub mod order;
 pub mod parallel;
 pub mod shard;
+pub mod trim;
 pub mod watch;
 
 pub use parallel::{analyze_file_into, analyze_file_parallel, threads_from_env};

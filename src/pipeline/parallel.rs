@@ -37,8 +37,8 @@
 //! worker then applies its share of the bound to its own connections. An ICMP error carried in IP fragments is keyed
 //! by its outer addresses, not by the packet it quotes.
 
-use super::shard;
 use super::{Analysis, Analyzer, Options, Output, SWEEP_EVERY, Skipped};
+use super::{shard, trim};
 use crate::capture::{self, Chunk, Frame, InFile, LinkType, OpenError, ReadSummary, Reread};
 use crate::types::{FrameNo, Timestamp};
 use std::collections::VecDeque;
@@ -515,6 +515,7 @@ fn run(
         // current[0]: the floating analyzer's batch; current[k]: worker k's.
         let mut current: Vec<Batch> = (0..n).map(|_| Batch::new()).collect();
         let mut fed: u64 = 0;
+        let mut trim = trim::Trim::new();
         let hand_on = |k: usize, current: &mut Vec<Batch>, fed: u64| {
             if k == 0 {
                 let fresh = locked(&floating.spares).pop().unwrap_or_else(Batch::new);
@@ -546,6 +547,7 @@ fn run(
                 for b in current.iter_mut() {
                     b.sweeps.push((b.slots.len(), f.ts, f.number));
                 }
+                trim.tick();
             }
             let key = shard::flow_key(f.link, f.data);
             let k = key.map_or(0, |key| analyzer_for(key.hash, n));
