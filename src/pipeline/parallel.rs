@@ -77,8 +77,8 @@ const WORKER_SPAN: u64 = BATCH_FRAMES as u64;
 /// [`WORKER_SPAN`] for `n` analyzers: `2 / n` of it (at least an eighth), so that on more
 /// analyzers each waits as long in frames read, not longer: with more threads than cores, one
 /// that is not running holds the others' finished sessions back for as many spans as it has
-/// batches. A million RDP-UDP flows (`udpflood`) on 8 analyzers peaked at 70 MB with
-/// [`WORKER_SPAN`], at 55 MB with this; on 4, 64 → 58 MB.
+/// batches. A million RDP-UDP flows (`udpflood`) on 8 analyzers peaked at 68 MB with
+/// [`WORKER_SPAN`], at 54 MB with this; on 4, 63 → 57 MB (with [`super::trim`]).
 fn worker_span(n: usize) -> u64 {
     let n = (n as u64).max(2);
     (WORKER_SPAN * 2 / n).max(WORKER_SPAN / 8)
