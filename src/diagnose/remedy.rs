@@ -2,9 +2,12 @@
 
 use super::Cause;
 
+/// Remediation steps: fixed text, shared by every verdict that gives it.
+pub type Steps = &'static [&'static str];
+
 /// The remediation steps for a cause.
-pub fn steps(cause: Cause) -> Vec<String> {
-    let s: &[&str] = match cause {
+pub fn steps(cause: Cause) -> Steps {
+    match cause {
         Cause::Healthy => &[],
         Cause::IncompleteCapture => &[
             "Capture again from before the client connects until after the error appears, on the client or as close to it as possible (see the README: capturing your own failing session).",
@@ -74,6 +77,5 @@ pub fn steps(cause: Cause) -> Vec<String> {
         Cause::ZeroWindowStall => &[
             "The receiving application stopped reading: check the side that advertised the zero window for a hung client or server process, CPU or memory pressure.",
         ],
-    };
-    s.iter().map(|x| x.to_string()).collect()
+    }
 }

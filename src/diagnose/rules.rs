@@ -1073,6 +1073,11 @@ fn capture_loss(s: &Session, f: &Facts<'_>) -> Option<Verdict> {
     ))
 }
 
+/// The step for RDP-UDP SYNs without an answer.
+const UDP_BLOCKED: remedy::Steps = &[
+    "Allow UDP 3389 from the client's network to the server for better performance over lossy or high-latency links (optional: RDP falls back to TCP).",
+];
+
 /// An RDP-UDP flow is a side channel of a TCP session (MS-RDPEUDP): its failure degrades the
 /// session (TCP carries everything) but never ends it, so it is never a failure cause.
 fn udp_transport(s: &Session) -> Verdict {
@@ -1097,13 +1102,11 @@ fn udp_transport(s: &Session) -> Verdict {
                 "The RDP-UDP transport was not set up: {} SYN(s) from frame {first} got no answer (UDP 3389 blocked or disabled on the server).{tcp}",
                 syns.len()
             ),
-            vec![
-                "Allow UDP 3389 from the client's network to the server for better performance over lossy or high-latency links (optional: RDP falls back to TCP).".to_string(),
-            ],
+            UDP_BLOCKED,
             syns.clone(),
         ),
-        (_, Some(sa)) => (format!("RDP-UDP transport set up at frame {sa}.{tcp}"), Vec::new(), Vec::new()),
-        (None, None) => (format!("RDP-UDP traffic without its handshake in the capture.{tcp}"), Vec::new(), Vec::new()),
+        (_, Some(sa)) => (format!("RDP-UDP transport set up at frame {sa}.{tcp}"), &[][..], Vec::new()),
+        (None, None) => (format!("RDP-UDP traffic without its handshake in the capture.{tcp}"), &[][..], Vec::new()),
     };
     let rdp_udp = s.on_rdp_port() || !syns.is_empty() || synack.is_some();
     let summary = if rdp_udp {

@@ -164,8 +164,8 @@ pub struct Verdict {
     pub evidence_frames: Vec<FrameNo>,
     /// One sentence a network engineer can act on.
     pub summary: String,
-    /// Steps to fix it.
-    pub remediation: Vec<String>,
+    /// Steps to fix it (fixed text per rule: shared, not copied into each verdict).
+    pub remediation: super::remedy::Steps,
     /// How sure the rule is, 0.0–1.0.
     pub confidence: f32,
     /// The session was still open at the end of the capture (live: "in progress").

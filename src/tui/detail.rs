@@ -156,7 +156,7 @@ pub fn verdict_lines(r: &Row) -> Vec<Line<'static>> {
     }
     if !v.remediation.is_empty() {
         out.push(heading("Remediation"));
-        for step in &v.remediation {
+        for step in v.remediation {
             out.push(Line::from(format!("• {step}")));
         }
     }
