@@ -1105,8 +1105,16 @@ fn udp_transport(s: &Session) -> Verdict {
             UDP_BLOCKED,
             syns.clone(),
         ),
-        (_, Some(sa)) => (format!("RDP-UDP transport set up at frame {sa}.{tcp}"), &[][..], Vec::new()),
-        (None, None) => (format!("RDP-UDP traffic without its handshake in the capture.{tcp}"), &[][..], Vec::new()),
+        (_, Some(sa)) => (
+            format!("RDP-UDP transport set up at frame {sa}.{tcp}"),
+            &[][..],
+            Vec::new(),
+        ),
+        (None, None) => (
+            format!("RDP-UDP traffic without its handshake in the capture.{tcp}"),
+            &[][..],
+            Vec::new(),
+        ),
     };
     let rdp_udp = s.on_rdp_port() || !syns.is_empty() || synack.is_some();
     let summary = if rdp_udp {

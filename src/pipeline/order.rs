@@ -464,23 +464,25 @@ pub struct Collect {
 }
 
 impl Emit for Collect {
-    type Held = Session;
+    /// Boxed: waiting sessions sit in [`Ordered`]'s B-tree, whose nodes (eleven entries, about
+    /// half full when keys come in order) would otherwise hold sessions inline.
+    type Held = Box<Session>;
 
-    fn hold(&mut self, s: Session) -> Session {
-        s
+    fn hold(&mut self, s: Session) -> Box<Session> {
+        Box::new(s)
     }
 
-    fn emit_held(&mut self, id: u64, mut s: Session) {
+    fn emit_held(&mut self, id: u64, mut s: Box<Session>) {
         s.id = id;
-        self.store.push(s);
+        self.store.push(*s);
     }
 
     fn emit(&mut self, s: Session) {
         self.store.push(s);
     }
 
-    fn peek(&self, held: &Session) -> Option<Session> {
-        Some(held.clone())
+    fn peek(&self, held: &Box<Session>) -> Option<Session> {
+        Some(Session::clone(held))
     }
 
     fn take(&mut self) -> (Vec<Session>, Limits) {
@@ -682,17 +684,17 @@ mod tests {
     }
 
     impl Emit for Roomy {
-        type Held = Session;
-        fn hold(&mut self, s: Session) -> Session {
+        type Held = Box<Session>;
+        fn hold(&mut self, s: Session) -> Box<Session> {
             self.0.hold(s)
         }
-        fn emit_held(&mut self, id: u64, s: Session) {
+        fn emit_held(&mut self, id: u64, s: Box<Session>) {
             self.0.emit_held(id, s);
         }
         fn emit(&mut self, s: Session) {
             self.0.emit(s);
         }
-        fn peek(&self, held: &Session) -> Option<Session> {
+        fn peek(&self, held: &Box<Session>) -> Option<Session> {
             self.0.peek(held)
         }
         fn take(&mut self) -> (Vec<Session>, Limits) {
