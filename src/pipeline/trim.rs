@@ -76,10 +76,16 @@ pub fn resident_bytes(statm: &[u8], page: u64) -> Option<u64> {
 }
 
 /// The resident-size watch and the trims (see the module's documentation).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Trim {
     pace: Pace,
     sys: Option<sys::Sys>,
+}
+
+impl Default for Trim {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Trim {
