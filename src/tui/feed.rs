@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 /// How often a reading thread sends a snapshot of the sessions found so far.
 pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 
+/// When the first snapshot is sent: soon, so that a big file's first sessions are on screen
+/// while it is read (a snapshot this early copies few sessions).
+pub const FIRST_SNAPSHOT: Duration = Duration::from_millis(40);
+
 /// A message from a background thread to the UI.
 #[derive(Debug)]
 pub enum Update {
@@ -102,7 +106,7 @@ impl Feed {
                 ..Options::default()
             });
             let mut last = Instant::now();
-            let mut every = SNAPSHOT_EVERY;
+            let mut every = FIRST_SNAPSHOT;
             let res = capture::read_file(&path, Some(counter), &mut |f| {
                 analyzer.frame(f);
                 if f.number % 1024 == 0 && last.elapsed() >= every {
@@ -123,16 +127,17 @@ impl Feed {
         Feed { rx, tx, progress }
     }
 
-    /// Apply everything that arrived to the app; true if anything changed.
-    pub fn drain(&self, app: &mut App) -> bool {
+    /// Apply everything that arrived to the app, and say what changed.
+    pub fn drain(&self, app: &mut App) -> Drained {
         let mut changed = false;
+        let mut read_on = false;
         if let Some((counter, total)) = &self.progress {
             if matches!(app.progress, Progress::Starting | Progress::Reading { .. }) {
                 let p = Progress::Reading {
                     done: counter.load(Ordering::Relaxed),
                     total: *total,
                 };
-                changed |= p != app.progress;
+                read_on = p != app.progress;
                 app.progress = p;
             }
         }
@@ -164,8 +169,25 @@ impl Feed {
         if let Some((sessions, in_progress)) = newest {
             app.set_sessions(sessions, in_progress);
         }
-        changed
+        if changed {
+            Drained::Content
+        } else if read_on {
+            Drained::Progress
+        } else {
+            Drained::Nothing
+        }
     }
+}
+
+/// What [`Feed::drain`] changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// Nothing arrived.
+    Nothing,
+    /// Only the share of the file read moved on.
+    Progress,
+    /// Sessions, the end of the file, a failure or a status message arrived.
+    Content,
 }
 
 /// The last update of a file read to the end.
@@ -204,7 +226,7 @@ fn analyse_parallel(
     let snapshots = {
         let (shared, out) = (Arc::clone(&shared), out.clone());
         std::thread::spawn(move || {
-            let mut every = SNAPSHOT_EVERY;
+            let mut every = FIRST_SNAPSHOT;
             // Until the analysis ends (the sender is dropped).
             while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                 let t = Instant::now();
@@ -229,5 +251,54 @@ fn analyse_parallel(
     match res {
         Ok((summary, analysis)) => finished(summary, analysis.sessions),
         Err(e) => Update::Failed(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The event loop redraws at once for content and throttles a moving progress bar, so
+    /// `drain` must tell the two apart, and say when nothing moved.
+    #[test]
+    fn drain_tells_progress_from_content() {
+        let (mut feed, tx) = Feed::channel();
+        let counter = Arc::new(AtomicU64::new(0));
+        feed.progress = Some((Arc::clone(&counter), 1000));
+        let mut app = App::new("t", false);
+        assert_eq!(
+            feed.drain(&mut app),
+            Drained::Progress,
+            "starting → reading 0 %"
+        );
+        assert_eq!(feed.drain(&mut app), Drained::Nothing);
+        counter.store(500, Ordering::Relaxed);
+        assert_eq!(feed.drain(&mut app), Drained::Progress);
+        assert_eq!(
+            app.progress,
+            Progress::Reading {
+                done: 500,
+                total: 1000
+            }
+        );
+        tx.send(Update::Snapshot(Vec::new())).unwrap();
+        assert_eq!(feed.drain(&mut app), Drained::Content);
+        counter.store(600, Ordering::Relaxed);
+        tx.send(Update::Status("exported".into())).unwrap();
+        assert_eq!(feed.drain(&mut app), Drained::Content, "content wins");
+        tx.send(Update::Finished {
+            sessions: Vec::new(),
+            frames: 7,
+            warnings: Vec::new(),
+        })
+        .unwrap();
+        assert_eq!(feed.drain(&mut app), Drained::Content);
+        counter.store(1000, Ordering::Relaxed);
+        assert_eq!(
+            feed.drain(&mut app),
+            Drained::Nothing,
+            "read to the end: the counter is no longer shown"
+        );
+        assert_eq!(app.progress, Progress::Done { frames: 7 });
     }
 }

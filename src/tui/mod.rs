@@ -206,13 +206,21 @@ fn ui_loop(
     exports: &Exports,
 ) -> io::Result<()> {
     let mut dirty = true;
+    let mut drawn = Instant::now();
     while !stop.load(Ordering::Relaxed) {
-        dirty |= feed.drain(app);
+        match feed.drain(app) {
+            feed::Drained::Content => dirty = true,
+            // The progress bar alone is redrawn at most every `WHILE_IDLE`: each draw costs the
+            // terminal too, on the cores that read the file.
+            feed::Drained::Progress => dirty |= drawn.elapsed() >= WHILE_IDLE,
+            feed::Drained::Nothing => {}
+        }
         if dirty {
             terminal.draw(|f| ui::draw(f, app))?;
+            drawn = Instant::now();
             dirty = false;
         }
-        if !event::poll(Duration::from_millis(100))? {
+        if !event::poll(wait_for_input(app))? {
             continue;
         }
         dirty = true;
@@ -228,6 +236,23 @@ fn ui_loop(
     }
     Ok(())
 }
+
+/// How long the event loop waits for a key before looking at the feed again: a file still being
+/// read is looked at every [`WHILE_READING`], so that its first sessions and its end show as they
+/// arrive (a snapshot or the final sessions wait at most that long), otherwise every
+/// [`WHILE_IDLE`] (live snapshots come every 250 ms or slower; keys wake the loop at once). The
+/// progress bar is redrawn at most every [`WHILE_IDLE`].
+fn wait_for_input(app: &App) -> Duration {
+    match app.progress {
+        app::Progress::Starting | app::Progress::Reading { .. } => WHILE_READING,
+        _ => WHILE_IDLE,
+    }
+}
+
+/// See [`wait_for_input`].
+pub const WHILE_READING: Duration = Duration::from_millis(20);
+/// See [`wait_for_input`].
+pub const WHILE_IDLE: Duration = Duration::from_millis(100);
 
 fn start_export(app: &mut App, feed: &Feed, source: &Source, exports: &Exports) {
     let Some(row) = app.selected() else {
