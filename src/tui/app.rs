@@ -187,6 +187,8 @@ pub struct App {
     /// Whether the sessions come from a live capture.
     pub live: bool,
     rows: Vec<Row>,
+    /// The largest session id among `rows` (the id column's width).
+    widest_id: u64,
     /// Indices into `rows` after filtering and sorting.
     view: Vec<usize>,
     selected: Option<SessionKey>,
@@ -222,6 +224,7 @@ impl App {
             title: title.into(),
             live,
             rows: Vec::new(),
+            widest_id: 0,
             view: Vec::new(),
             selected: None,
             table: TableState::default(),
@@ -254,7 +257,13 @@ impl App {
             .into_iter()
             .map(|s| Row::new(s, in_progress))
             .collect();
+        self.widest_id = self.rows.iter().map(|r| r.session.id).max().unwrap_or(0);
         self.refresh_view();
+    }
+
+    /// The largest session id (a flood's sessions are numbered past 1,000,000).
+    pub fn widest_id(&self) -> u64 {
+        self.widest_id
     }
 
     /// Pause or resume the live view; resuming applies the newest held snapshot.

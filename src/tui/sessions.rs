@@ -69,7 +69,11 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App) {
     let mut widths = Vec::new();
     if wide {
         header.push("#");
-        widths.push(Constraint::Length(4));
+        // Wide enough for every id (at least 4 digits): a cut id would name another session.
+        let digits = app.widest_id().checked_ilog10().unwrap_or(0) + 1;
+        widths.push(Constraint::Length(
+            u16::try_from(digits.max(4)).unwrap_or(20),
+        ));
     }
     if !narrow {
         header.push("Start (UTC)");
@@ -182,6 +186,30 @@ fn row(r: &Row, narrow: bool, wide: bool, very_wide: bool) -> TableRow<'static> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A flood's sessions are numbered past a million: the id column shows every digit.
+    #[test]
+    fn the_id_column_fits_the_largest_id() {
+        use crate::decode::Transport;
+        use ratatui::{Terminal, backend::TestBackend};
+        let session = |id: u64, port: u16| {
+            Session::new(
+                id,
+                Transport::Tcp,
+                std::net::SocketAddr::from(([10, 0, 0, 1], port)),
+                "10.0.0.2:3389".parse().unwrap(),
+                id,
+                crate::types::Timestamp(0),
+            )
+        };
+        let mut app = App::new("t", false);
+        app.set_sessions(vec![session(1, 1000), session(1_000_002, 1001)], false);
+        let mut t = Terminal::new(TestBackend::new(160, 8)).unwrap();
+        t.draw(|f| draw(f, f.area(), &mut app)).unwrap();
+        let screen = t.backend().to_string();
+        assert!(screen.contains("│1000002 "), "{screen}");
+        assert!(screen.contains("│1       "), "{screen}");
+    }
 
     /// A table like the sessions pane's (borders, a one-line header) over `rows`.
     fn table(rows: Vec<TableRow<'static>>) -> Table<'static> {
