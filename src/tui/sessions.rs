@@ -99,7 +99,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App) {
     // Only the rows that fit are built: the table is drawn on every snapshot and progress tick,
     // and a capture can hold tens of thousands of sessions (building all 2,213 rows of the 1 GB
     // bench file took a sixth of the CPU while it was read). The window is the one the table
-    // would scroll to ([`window`]); it is drawn with the selection relative to it, and the
+    // would scroll to ([`rows_shown`]); it is drawn with the selection relative to it, and the
     // table's state is written back as if every row had been drawn.
     let shown = rows_shown(app.visible_len(), area, &app.table);
     let rows: Vec<TableRow<'_>> = app
@@ -121,7 +121,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, app: &mut App) {
         )
         .row_highlight_style(theme::selected())
         .column_spacing(1);
-    render_shown(f.buffer_mut(), area, table, &mut app.table, shown.start);
+    let len = app.visible_len();
+    render_shown(f.buffer_mut(), area, table, &mut app.table, shown, len);
 }
 
 /// Which of `len` one-line rows a bordered table with a one-line header shows in `area`, the
@@ -140,20 +141,31 @@ fn rows_shown(len: usize, area: Rect, state: &TableState) -> Range<usize> {
     start..len.min(start + fits)
 }
 
-/// Draw `table`, which holds only the rows shown from row `start` on ([`rows_shown`]), and
-/// update `state` as if it had held every row.
+/// Draw `table`, which holds only the rows `shown` ([`rows_shown`]) of `len`, and update `state`
+/// as if it had held every row.
 fn render_shown(
     buf: &mut Buffer,
     area: Rect,
     table: Table<'_>,
     state: &mut TableState,
-    start: usize,
+    shown: Range<usize>,
+    len: usize,
 ) {
-    let mut shown =
-        TableState::default().with_selected(state.selected().map(|s| s.saturating_sub(start)));
-    StatefulWidget::render(table, area, buf, &mut shown);
-    *state.offset_mut() = start + shown.offset();
-    state.select(shown.selected().map(|s| s + start));
+    let mut local = TableState::default()
+        .with_selected(state.selected().map(|s| s.saturating_sub(shown.start)));
+    StatefulWidget::render(table, area, buf, &mut local);
+    if area.height <= 2 || area.width <= 2 {
+        // The borders leave no room at all: ratatui leaves the state as it was.
+    } else if !shown.is_empty() || len == 0 {
+        *state.offset_mut() = shown.start + local.offset();
+        state.select(local.selected().map(|s| s + shown.start));
+    } else {
+        // No row fits under the header: ratatui keeps the selection (within the rows) and
+        // scrolls just past it.
+        let selected = state.selected().map(|s| s.min(len - 1));
+        state.select(selected);
+        *state.offset_mut() = selected.map_or(state.offset().min(len - 1), |s| s + 1);
+    }
 }
 
 fn row(r: &Row, narrow: bool, wide: bool, very_wide: bool) -> TableRow<'static> {
@@ -225,12 +237,15 @@ mod tests {
 
     /// Drawing only the rows shown gives the screen and the scroll state that drawing every
     /// row gives, for every offset, selection (in range or past the end, as after a snapshot
-    /// with fewer sessions) and height, including a table scrolled past its end.
+    /// with fewer sessions) and size, including a table scrolled past its end and panes too
+    /// small for any row or for anything inside the borders.
     #[test]
     fn drawing_the_rows_shown_draws_what_the_whole_table_draws() {
+        let areas = (0..=12u16).map(|h| Rect::new(0, 0, 20, h));
+        let thin = [2, 3].map(|w| Rect::new(0, 0, w, 8));
         for len in [0, 1, 2, 5, 9, 30] {
-            for height in 4..=12u16 {
-                let area = Rect::new(0, 0, 20, height);
+            for area in areas.clone().chain(thin) {
+                let height = area.height;
                 for offset in [0, 1, 3, 8, 29, 40] {
                     for selected in [None, Some(0), Some(1), Some(4), Some(8), Some(29), Some(35)] {
                         let mut state = TableState::default().with_offset(offset);
@@ -244,12 +259,11 @@ mod tests {
                             &mut full_state,
                         );
                         let shown = rows_shown(len, area, &state);
-                        assert!(shown.len() <= usize::from(height - 3));
+                        assert!(shown.len() <= usize::from(height.saturating_sub(3)));
                         let mut part = Buffer::empty(area);
                         let rows = shown.clone().map(row_text).collect();
-                        render_shown(&mut part, area, table(rows), &mut state, shown.start);
-                        let case =
-                            format!("{len} rows, height {height}, offset {offset}, {selected:?}");
+                        render_shown(&mut part, area, table(rows), &mut state, shown, len);
+                        let case = format!("{len} rows, {area:?}, offset {offset}, {selected:?}");
                         assert_eq!(part, full, "{case}");
                         assert_eq!(state.offset(), full_state.offset(), "{case}");
                         assert_eq!(state.selected(), full_state.selected(), "{case}");
