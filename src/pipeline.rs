@@ -346,9 +346,9 @@ impl Analyzer {
 
     /// The sessions so far (finished and in progress), in order of first frame, for frontends
     /// that show a capture while it is being read. Open ones have `open_at_end` set.
-    pub fn snapshot(&self) -> Vec<Session> {
-        let mut out: Vec<Session> = lock(&self.out).snapshot();
-        out.extend(self.open_sessions());
+    pub fn snapshot(&self) -> Vec<Arc<Session>> {
+        let mut out = lock(&self.out).snapshot();
+        out.extend(self.open_sessions().into_iter().map(Arc::new));
         out.sort_by_key(|s| (s.first_frame, s.id));
         out
     }

@@ -158,7 +158,7 @@ fn live_paused_in_progress_100x30() {
     app.set_sessions(analyzer.snapshot(), true);
     key(&mut app, 'p');
     // Updates while paused are held back.
-    app.set_sessions(Vec::new(), true);
+    app.set_sessions(Vec::<rdpscope::timeline::Session>::new(), true);
     let screen = render(&mut app, 100, 30);
     assert!(screen.contains("PAUSED"));
     assert!(screen.contains("in progress"));

@@ -23,6 +23,7 @@ use crate::timeline::store::Limits;
 use crate::types::{FrameNo, Timestamp};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Where ordered sessions go.
 pub trait Emit: Send {
@@ -41,12 +42,12 @@ pub trait Emit: Send {
     }
     /// A session kept whole until its turn (RDP-UDP flows), numbered and linked.
     fn emit(&mut self, s: Session);
-    /// A copy of a waiting session, for frontends that show a capture while it is read.
-    fn peek(&self, held: &Self::Held) -> Option<Session>;
+    /// A waiting session (shared or copied), for frontends that show a capture while it is read.
+    fn peek(&self, held: &Self::Held) -> Option<Arc<Session>>;
     /// The sessions emitted and kept so far (frontends), and what was capped.
     fn take(&mut self) -> (Vec<Session>, Limits);
-    /// Copies of the sessions emitted and kept so far.
-    fn emitted(&self) -> Vec<Session>;
+    /// The sessions emitted and kept so far (shared, not copied).
+    fn emitted(&self) -> Vec<Arc<Session>>;
     /// The emitter's counts of what was capped, to add the ordering's own.
     fn limits(&mut self) -> &mut Limits;
     /// How many sessions may wait for an earlier one still open before the earliest of them
@@ -64,8 +65,8 @@ pub trait Sessions: Send {
     /// Analyzer `source` will produce no session whose first frame is below `mark`
     /// ([`FrameNo::MAX`]: it is done).
     fn mark(&mut self, source: usize, mark: FrameNo);
-    /// Copies of every session finished so far (emitted or waiting), for live frontends.
-    fn snapshot(&self) -> Vec<Session>;
+    /// Every session finished so far (emitted: shared; waiting: copied), for live frontends.
+    fn snapshot(&self) -> Vec<Arc<Session>>;
     /// Once every source is done: the sessions kept (an [`Emit`] that keeps them) and the limits.
     fn take(&mut self) -> (Vec<Session>, Limits);
 }
@@ -438,11 +439,11 @@ impl<E: Emit> Sessions for Ordered<E> {
         self.complete_rounds();
     }
 
-    fn snapshot(&self) -> Vec<Session> {
+    fn snapshot(&self) -> Vec<Arc<Session>> {
         let mut out = self.emit.emitted();
         out.extend(self.pending.values().filter_map(|p| match p {
             (_, Pending::Tcp { held, .. }) => self.emit.peek(held),
-            (_, Pending::Whole(s)) => Some((**s).clone()),
+            (_, Pending::Whole(s)) => Some(Arc::new((**s).clone())),
         }));
         out
     }
@@ -464,32 +465,35 @@ pub struct Collect {
 }
 
 impl Emit for Collect {
-    /// Boxed: waiting sessions sit in [`Ordered`]'s B-tree, whose nodes (eleven entries, about
-    /// half full when keys come in order) would otherwise hold sessions inline.
-    type Held = Box<Session>;
+    /// On the heap: waiting sessions sit in [`Ordered`]'s B-tree, whose nodes (eleven entries,
+    /// about half full when keys come in order) would otherwise hold sessions inline. Shared:
+    /// a frontend's snapshot takes the waiting sessions as they are, without copying them (most
+    /// of a capture's sessions may wait behind one left open).
+    type Held = Arc<Session>;
 
-    fn hold(&mut self, s: Session) -> Box<Session> {
-        Box::new(s)
+    fn hold(&mut self, s: Session) -> Arc<Session> {
+        Arc::new(s)
     }
 
-    fn emit_held(&mut self, id: u64, mut s: Box<Session>) {
-        s.id = id;
-        self.store.push(*s);
+    fn emit_held(&mut self, id: u64, mut s: Arc<Session>) {
+        // Copied only if a snapshot still holds it (whose copy keeps the waiting id).
+        Arc::make_mut(&mut s).id = id;
+        self.store.push_shared(s);
     }
 
     fn emit(&mut self, s: Session) {
         self.store.push(s);
     }
 
-    fn peek(&self, held: &Box<Session>) -> Option<Session> {
-        Some(Session::clone(held))
+    fn peek(&self, held: &Arc<Session>) -> Option<Arc<Session>> {
+        Some(Arc::clone(held))
     }
 
     fn take(&mut self) -> (Vec<Session>, Limits) {
         std::mem::take(&mut self.store).into_parts()
     }
 
-    fn emitted(&self) -> Vec<Session> {
+    fn emitted(&self) -> Vec<Arc<Session>> {
         self.store.sessions().to_vec()
     }
 
@@ -684,23 +688,23 @@ mod tests {
     }
 
     impl Emit for Roomy {
-        type Held = Box<Session>;
-        fn hold(&mut self, s: Session) -> Box<Session> {
+        type Held = Arc<Session>;
+        fn hold(&mut self, s: Session) -> Arc<Session> {
             self.0.hold(s)
         }
-        fn emit_held(&mut self, id: u64, s: Box<Session>) {
+        fn emit_held(&mut self, id: u64, s: Arc<Session>) {
             self.0.emit_held(id, s);
         }
         fn emit(&mut self, s: Session) {
             self.0.emit(s);
         }
-        fn peek(&self, held: &Box<Session>) -> Option<Session> {
+        fn peek(&self, held: &Arc<Session>) -> Option<Arc<Session>> {
             self.0.peek(held)
         }
         fn take(&mut self) -> (Vec<Session>, Limits) {
             self.0.take()
         }
-        fn emitted(&self) -> Vec<Session> {
+        fn emitted(&self) -> Vec<Arc<Session>> {
             self.0.emitted()
         }
         fn limits(&mut self) -> &mut Limits {

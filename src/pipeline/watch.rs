@@ -5,7 +5,7 @@
 
 use crate::timeline::Session;
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The shortest time between two publications of one analyzer.
@@ -28,7 +28,7 @@ struct Published {
     at: Option<Instant>,
     /// The next publication waits at least this long ([`pace`] from [`PUBLISH_EVERY`]).
     every: Duration,
-    sessions: Vec<Session>,
+    sessions: Vec<Arc<Session>>,
 }
 
 impl Watch {
@@ -55,7 +55,7 @@ impl Watch {
             *p = Published {
                 at: Some(Instant::now()),
                 every: pace(PUBLISH_EVERY, took),
-                sessions,
+                sessions: sessions.into_iter().map(Arc::new).collect(),
             };
         }
     }
@@ -63,9 +63,9 @@ impl Watch {
     /// `finished` (the shared output's snapshot) with the open sessions last published, in
     /// order of first frame. An open session published before it finished is left out once
     /// it is among the finished ones.
-    pub fn join(&self, mut finished: Vec<Session>) -> Vec<Session> {
+    pub fn join(&self, mut finished: Vec<Arc<Session>>) -> Vec<Arc<Session>> {
         type Key = (u64, SocketAddr, SocketAddr);
-        let key = |s: &Session| -> Key { (s.first_frame, s.client, s.server) };
+        let key = |s: &Arc<Session>| -> Key { (s.first_frame, s.client, s.server) };
         let done: std::collections::HashSet<Key> = finished.iter().map(key).collect();
         for p in self.slots().iter() {
             finished.extend(
@@ -108,7 +108,7 @@ mod tests {
         // The session of frame 3 finished since it was published: it is not shown twice.
         let mut done = s(3, 1003);
         done.id = 1;
-        let joined = w.join(vec![done, s(7, 1007)]);
+        let joined = w.join(vec![Arc::new(done), Arc::new(s(7, 1007))]);
         let firsts: Vec<(u64, u64)> = joined.iter().map(|s| (s.first_frame, s.id)).collect();
         assert_eq!(firsts, [(3, 1), (5, 0), (7, 0), (9, 0)]);
         // Copying took a second: the next publication waits nine.

@@ -215,7 +215,7 @@ impl<W: Write + Send> Emit for JsonStream<W> {
         self.scratch = bytes;
     }
 
-    fn peek(&self, _held: &Held) -> Option<Session> {
+    fn peek(&self, _held: &Held) -> Option<std::sync::Arc<Session>> {
         None
     }
 
@@ -223,7 +223,7 @@ impl<W: Write + Send> Emit for JsonStream<W> {
         (Vec::new(), Limits::default())
     }
 
-    fn emitted(&self) -> Vec<Session> {
+    fn emitted(&self) -> Vec<std::sync::Arc<Session>> {
         Vec::new()
     }
 

@@ -8,6 +8,7 @@
 use super::Session;
 use crate::flow::reassembly::ReassemblyStats;
 use crate::types::FrameNo;
+use std::sync::Arc;
 
 /// Most finished sessions kept in full.
 pub const MAX_SESSIONS: usize = 10_000;
@@ -78,10 +79,11 @@ impl Limits {
     }
 }
 
-/// The finished sessions of one capture, bounded.
+/// The finished sessions of one capture, bounded. Each is shared ([`Arc`]): a frontend showing
+/// a capture while it is read takes copies of the handles, not of the sessions.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
-    sessions: Vec<Session>,
+    sessions: Vec<Arc<Session>>,
     cap: usize,
     /// Compaction freed too little: payload-less sessions are summarised on arrival.
     saturated: bool,
@@ -108,20 +110,34 @@ impl SessionStore {
 
     /// Keep a finished session (or count it, past the bound).
     pub fn push(&mut self, s: Session) {
+        if self.admit(&s) {
+            self.sessions.push(Arc::new(s));
+        }
+    }
+
+    /// [`SessionStore::push`] for a session already shared.
+    pub fn push_shared(&mut self, s: Arc<Session>) {
+        if self.admit(&s) {
+            self.sessions.push(s);
+        }
+    }
+
+    /// Whether `s` is to be kept; if not, it is counted.
+    fn admit(&mut self, s: &Session) -> bool {
         if self.sessions.len() >= self.cap && !self.saturated {
             self.compact();
         }
         if self.sessions.len() < self.cap && (!self.saturated || s.has_payload()) {
-            self.sessions.push(s);
-            return;
+            return true;
         }
         if s.has_payload() {
             self.limits.sessions_dropped += 1;
             let f = self.limits.first_dropped.get_or_insert(s.first_frame);
             *f = (*f).min(s.first_frame);
         } else {
-            self.summarise(&s);
+            self.summarise(s);
         }
+        false
     }
 
     fn summarise(&mut self, s: &Session) {
@@ -149,7 +165,7 @@ impl SessionStore {
     }
 
     /// The sessions kept, in the order they finished.
-    pub fn sessions(&self) -> &[Session] {
+    pub fn sessions(&self) -> &[Arc<Session>] {
         &self.sessions
     }
 
@@ -163,9 +179,14 @@ impl SessionStore {
         self.sessions.is_empty()
     }
 
-    /// The sessions kept and the limits hit.
+    /// The sessions kept (copied where a frontend still holds one) and the limits hit.
     pub fn into_parts(self) -> (Vec<Session>, Limits) {
-        (self.sessions, self.limits)
+        let sessions = self
+            .sessions
+            .into_iter()
+            .map(Arc::unwrap_or_clone)
+            .collect();
+        (sessions, self.limits)
     }
 }
 

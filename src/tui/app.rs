@@ -10,7 +10,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::layout::{Position, Rect};
 use ratatui::widgets::{ListState, TableState};
 use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Identifies a session across snapshots (ids are renumbered when an analysis finishes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,8 +38,8 @@ impl SessionKey {
 /// One session with its verdict and the text the filter searches.
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// The session.
-    pub session: Session,
+    /// The session (shared with the snapshot it came in, and the next ones while it is unchanged).
+    pub session: Arc<Session>,
     /// Its diagnosis (`in_progress` set while the session is still open in a live capture or
     /// while the file is still being read).
     pub verdict: Verdict,
@@ -50,7 +52,8 @@ pub struct Row {
 
 impl Row {
     /// Diagnose a session.
-    pub fn new(session: Session, in_progress: bool) -> Self {
+    pub fn new(session: impl Into<Arc<Session>>, in_progress: bool) -> Self {
+        let session = session.into();
         let mut verdict = diagnose::diagnose(&session);
         verdict.in_progress = in_progress && session.open_at_end;
         Row {
@@ -212,7 +215,7 @@ pub struct App {
     pub status: Option<String>,
     /// Live view paused (`p`): updates are held back.
     pub paused: bool,
-    held: Option<Vec<Session>>,
+    held: Option<Vec<Arc<Session>>>,
     /// Last drawn pane areas.
     pub areas: Areas,
 }
@@ -248,14 +251,31 @@ impl App {
 
     /// Replace the sessions with a newer snapshot (keeps the selection by session identity).
     /// `in_progress`: open sessions are still running (live, or the file is still being read).
-    pub fn set_sessions(&mut self, sessions: Vec<Session>, in_progress: bool) {
+    ///
+    /// A session the previous rows already show (the same shared copy: snapshots share the
+    /// sessions that finished before them) keeps its row, verdict and filter text, instead of
+    /// being diagnosed again.
+    pub fn set_sessions<S: Into<Arc<Session>>>(
+        &mut self,
+        sessions: impl IntoIterator<Item = S>,
+        in_progress: bool,
+    ) {
+        let sessions = sessions.into_iter().map(Into::into);
         if self.paused {
-            self.held = Some(sessions);
+            self.held = Some(sessions.collect());
             return;
         }
-        self.rows = sessions
+        // Keyed by address: an old row keeps its session alive, so a new one at the same
+        // address is the same session.
+        let mut known: HashMap<*const Session, Row> = std::mem::take(&mut self.rows)
             .into_iter()
-            .map(|s| Row::new(s, in_progress))
+            .map(|r| (Arc::as_ptr(&r.session), r))
+            .collect();
+        self.rows = sessions
+            .map(|s| match known.remove(&Arc::as_ptr(&s)) {
+                Some(row) if row.verdict.in_progress == (in_progress && s.open_at_end) => row,
+                _ => Row::new(s, in_progress),
+            })
             .collect();
         self.widest_id = self.rows.iter().map(|r| r.session.id).max().unwrap_or(0);
         self.refresh_view();
@@ -724,6 +744,36 @@ mod tests {
         s.open_at_end = true;
         assert!(Row::new(s.clone(), true).verdict.in_progress);
         assert!(!Row::new(s, false).verdict.in_progress);
+    }
+
+    /// A snapshot shares the sessions that finished before it: their rows (verdict, filter text)
+    /// are kept, while a new copy of a session, or one whose in-progress state changed, gets a
+    /// new row.
+    #[test]
+    fn rows_of_sessions_already_shown_are_kept() {
+        let done = Arc::new(session(1, 50001, 1, true));
+        let mut open = session(2, 50002, 10, false);
+        open.open_at_end = true;
+        let open = Arc::new(open);
+        let mut a = App::new("t", false);
+        a.set_sessions([Arc::clone(&done), Arc::clone(&open)], true);
+        assert!(a.rows.iter().all(|r| r.matches("10.0.0.1")));
+        let written =
+            |a: &App| -> Vec<bool> { a.rows.iter().map(|r| r.haystack.get().is_some()).collect() };
+        assert_eq!(written(&a), [true, true]);
+        // The same shared sessions: both rows kept (their filter text too).
+        a.set_sessions([Arc::clone(&done), Arc::clone(&open)], true);
+        assert_eq!(written(&a), [true, true]);
+        // A new copy of the open session (republished): a new row; the finished one kept.
+        a.set_sessions([Arc::clone(&done), Arc::new((*open).clone())], true);
+        assert_eq!(written(&a), [true, false]);
+        assert!(a.rows[1].verdict.in_progress);
+        // The file was read to the end: the same shared session is no longer in progress.
+        a.set_sessions([Arc::clone(&done), Arc::clone(&open)], true);
+        assert!(a.rows[1].verdict.in_progress);
+        a.set_sessions([Arc::clone(&done), Arc::clone(&open)], false);
+        assert!(!a.rows[1].verdict.in_progress);
+        assert_eq!(a.rows[0].verdict.cause, diagnose::diagnose(&done).cause);
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub const FIRST_SNAPSHOT: Duration = Duration::from_millis(40);
 /// A message from a background thread to the UI.
 #[derive(Debug)]
 pub enum Update {
-    /// The sessions so far (open ones are still running).
-    Snapshot(Vec<Session>),
+    /// The sessions so far (open ones are still running), shared with the analysis.
+    Snapshot(Vec<Arc<Session>>),
     /// The file was read to the end: the final sessions.
     Finished {
         /// Every session, ids final.
@@ -41,7 +41,7 @@ pub enum Update {
         /// Frames captured.
         frames: u64,
         /// The sessions (finished and in progress).
-        sessions: Vec<Session>,
+        sessions: Vec<Arc<Session>>,
     },
     /// Reading stopped with an error.
     Failed(String),
@@ -142,7 +142,7 @@ impl Feed {
             }
         }
         // Only the newest snapshot matters; older ones are skipped.
-        let mut newest: Option<(Vec<Session>, bool)> = None;
+        let mut newest: Option<(Vec<Arc<Session>>, bool)> = None;
         while let Ok(u) = self.rx.try_recv() {
             changed = true;
             match u {
@@ -152,7 +152,7 @@ impl Feed {
                     frames,
                     warnings,
                 } => {
-                    newest = Some((sessions, false));
+                    newest = Some((sessions.into_iter().map(Arc::new).collect(), false));
                     app.progress = Progress::Done { frames };
                     if let Some(w) = warnings.first() {
                         app.status = Some(format!("warning: {w}"));
