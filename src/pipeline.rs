@@ -381,7 +381,7 @@ impl Analyzer {
         let sessions = if self.owns_out {
             let (sessions, kept) = out.take();
             self.limits.merge(&kept);
-            sessions
+            sessions.into_iter().map(Arc::unwrap_or_clone).collect()
         } else {
             Vec::new()
         };

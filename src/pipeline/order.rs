@@ -45,7 +45,7 @@ pub trait Emit: Send {
     /// A waiting session (shared or copied), for frontends that show a capture while it is read.
     fn peek(&self, held: &Self::Held) -> Option<Arc<Session>>;
     /// The sessions emitted and kept so far (frontends), and what was capped.
-    fn take(&mut self) -> (Vec<Session>, Limits);
+    fn take(&mut self) -> (Vec<Arc<Session>>, Limits);
     /// The sessions emitted and kept so far (shared, not copied).
     fn emitted(&self) -> Vec<Arc<Session>>;
     /// The emitter's counts of what was capped, to add the ordering's own.
@@ -68,7 +68,7 @@ pub trait Sessions: Send {
     /// Every session finished so far (emitted: shared; waiting: copied), for live frontends.
     fn snapshot(&self) -> Vec<Arc<Session>>;
     /// Once every source is done: the sessions kept (an [`Emit`] that keeps them) and the limits.
-    fn take(&mut self) -> (Vec<Session>, Limits);
+    fn take(&mut self) -> (Vec<Arc<Session>>, Limits);
 }
 
 /// Client/server address pairs whose TCP sessions are remembered for linking RDP-UDP flows;
@@ -448,7 +448,7 @@ impl<E: Emit> Sessions for Ordered<E> {
         out
     }
 
-    fn take(&mut self) -> (Vec<Session>, Limits) {
+    fn take(&mut self) -> (Vec<Arc<Session>>, Limits) {
         self.lowest = FrameNo::MAX;
         self.release();
         self.emit.take()
@@ -489,8 +489,8 @@ impl Emit for Collect {
         Some(Arc::clone(held))
     }
 
-    fn take(&mut self) -> (Vec<Session>, Limits) {
-        std::mem::take(&mut self.store).into_parts()
+    fn take(&mut self) -> (Vec<Arc<Session>>, Limits) {
+        std::mem::take(&mut self.store).into_shared()
     }
 
     fn emitted(&self) -> Vec<Arc<Session>> {
@@ -553,6 +553,33 @@ mod tests {
         o.mark(0, 200);
         assert_eq!(o.waiting(), 0);
         assert_eq!(ids(&mut o), vec![(1, 3, None), (2, 5, None), (3, 7, None)]);
+    }
+
+    /// A snapshot shares the sessions it shows with the output: an emitted session is the same
+    /// allocation in every later snapshot and in what the output finally hands over; a waiting
+    /// one is copied only when numbered while a snapshot still holds it, and that snapshot's
+    /// copy keeps its waiting id.
+    #[test]
+    fn snapshots_share_sessions_with_the_output() {
+        let mut o = Ordered::new(Collect::default(), false);
+        o.sources(2);
+        o.finished(0, s(3, Transport::Tcp, "10.0.0.1:1001", 3, 20));
+        o.finished(1, s(7, Transport::Tcp, "10.0.0.1:1000", 7, 9));
+        o.mark(0, 5);
+        o.mark(1, 5);
+        let first = Sessions::snapshot(&o);
+        assert_eq!(first.len(), 2);
+        assert_eq!((first[0].first_frame, first[0].id), (3, 1), "emitted");
+        assert_eq!((first[1].first_frame, first[1].id), (7, 0), "waiting");
+        let again = Sessions::snapshot(&o);
+        assert!(Arc::ptr_eq(&first[0], &again[0]) && Arc::ptr_eq(&first[1], &again[1]));
+        drop(again);
+        o.mark(0, 100);
+        o.mark(1, 100);
+        let (taken, _) = Sessions::take(&mut o);
+        assert!(Arc::ptr_eq(&first[0], &taken[0]), "emitted: shared to the end");
+        assert!(!Arc::ptr_eq(&first[1], &taken[1]), "numbered while shown: copied");
+        assert_eq!((first[1].id, taken[1].id), (0, 2));
     }
 
     #[test]
@@ -701,7 +728,7 @@ mod tests {
         fn peek(&self, held: &Arc<Session>) -> Option<Arc<Session>> {
             self.0.peek(held)
         }
-        fn take(&mut self) -> (Vec<Session>, Limits) {
+        fn take(&mut self) -> (Vec<Arc<Session>>, Limits) {
             self.0.take()
         }
         fn emitted(&self) -> Vec<Arc<Session>> {

@@ -123,11 +123,26 @@ pub fn analyze_file_collected(
     threads: usize,
     out: Output,
 ) -> Result<(ReadSummary, Analysis), OpenError> {
+    let (read, mut analysis, sessions) =
+        analyze_file_shared(path, options, progress, threads, out)?;
+    analysis.sessions = sessions.into_iter().map(Arc::unwrap_or_clone).collect();
+    Ok((read, analysis))
+}
+
+/// [`analyze_file_collected`] for a frontend that holds some of the sessions already (from
+/// snapshots of `out` while the file was read): the sessions are returned shared, beside an
+/// [`Analysis`] that holds none, so that none is copied.
+pub fn analyze_file_shared(
+    path: &Path,
+    options: Options,
+    progress: Option<Arc<AtomicU64>>,
+    threads: usize,
+    out: Output,
+) -> Result<(ReadSummary, Analysis, Vec<Arc<crate::timeline::Session>>), OpenError> {
     let (read, mut analysis) = analyze_file_into(path, options, progress, threads, out.clone())?;
     let (sessions, kept) = super::lock(&out).take();
-    analysis.sessions = sessions;
     analysis.skipped.limits.merge(&kept);
-    Ok((read, analysis))
+    Ok((read, analysis, sessions))
 }
 
 /// Analyse a whole file with `threads` workers, sending the sessions to `out` in order of
@@ -748,7 +763,7 @@ mod tests {
         .unwrap()
         .1;
         let (sessions, kept) = out.lock().unwrap().take();
-        a.sessions = sessions;
+        a.sessions = sessions.into_iter().map(Arc::unwrap_or_clone).collect();
         a.skipped.limits.merge(&kept);
         a
     }
@@ -863,7 +878,14 @@ mod tests {
         })
         .unwrap()
         .1;
-        many.sessions = out.lock().unwrap().take().0;
+        many.sessions = out
+            .lock()
+            .unwrap()
+            .take()
+            .0
+            .into_iter()
+            .map(Arc::unwrap_or_clone)
+            .collect();
         assert_eq!(
             format!("{:?}", many.sessions),
             format!("{:?}", one.sessions)

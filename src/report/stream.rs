@@ -219,7 +219,7 @@ impl<W: Write + Send> Emit for JsonStream<W> {
         None
     }
 
-    fn take(&mut self) -> (Vec<Session>, Limits) {
+    fn take(&mut self) -> (Vec<std::sync::Arc<Session>>, Limits) {
         (Vec::new(), Limits::default())
     }
 

@@ -181,12 +181,16 @@ impl SessionStore {
 
     /// The sessions kept (copied where a frontend still holds one) and the limits hit.
     pub fn into_parts(self) -> (Vec<Session>, Limits) {
-        let sessions = self
-            .sessions
-            .into_iter()
-            .map(Arc::unwrap_or_clone)
-            .collect();
-        (sessions, self.limits)
+        let (sessions, limits) = self.into_shared();
+        (
+            sessions.into_iter().map(Arc::unwrap_or_clone).collect(),
+            limits,
+        )
+    }
+
+    /// The sessions kept, still shared, and the limits hit.
+    pub fn into_shared(self) -> (Vec<Arc<Session>>, Limits) {
+        (self.sessions, self.limits)
     }
 }
 

@@ -29,8 +29,8 @@ pub enum Update {
     Snapshot(Vec<Arc<Session>>),
     /// The file was read to the end: the final sessions.
     Finished {
-        /// Every session, ids final.
-        sessions: Vec<Session>,
+        /// Every session, ids final (those already sent in snapshots are the same, shared).
+        sessions: Vec<Arc<Session>>,
         /// Frames in the file.
         frames: u64,
         /// Reader warnings (damage), one line each.
@@ -119,7 +119,10 @@ impl Feed {
                 }
             });
             let msg = match res {
-                Ok(summary) => finished(summary, analyzer.finish().sessions),
+                Ok(summary) => {
+                    let sessions = analyzer.finish().sessions.into_iter().map(Arc::new);
+                    finished(summary, sessions.collect())
+                }
                 Err(e) => Update::Failed(e.to_string()),
             };
             let _ = out.send(msg);
@@ -152,7 +155,7 @@ impl Feed {
                     frames,
                     warnings,
                 } => {
-                    newest = Some((sessions.into_iter().map(Arc::new).collect(), false));
+                    newest = Some((sessions, false));
                     app.progress = Progress::Done { frames };
                     if let Some(w) = warnings.first() {
                         app.status = Some(format!("warning: {w}"));
@@ -191,7 +194,7 @@ pub enum Drained {
 }
 
 /// The last update of a file read to the end.
-fn finished(summary: capture::ReadSummary, sessions: Vec<Session>) -> Update {
+fn finished(summary: capture::ReadSummary, sessions: Vec<Arc<Session>>) -> Update {
     let mut warnings = summary.warnings;
     warnings.extend(sessions.iter().filter(|s| s.rsa_key_mismatch).map(|s| {
         format!(
@@ -239,7 +242,7 @@ fn analyse_parallel(
             }
         })
     };
-    let res = crate::pipeline::parallel::analyze_file_collected(
+    let res = crate::pipeline::parallel::analyze_file_shared(
         path,
         options,
         Some(counter),
@@ -249,7 +252,7 @@ fn analyse_parallel(
     drop(stop);
     let _ = snapshots.join();
     match res {
-        Ok((summary, analysis)) => finished(summary, analysis.sessions),
+        Ok((summary, _, sessions)) => finished(summary, sessions),
         Err(e) => Update::Failed(e.to_string()),
     }
 }
