@@ -44,7 +44,8 @@ pub trait Emit: Send {
     fn emit(&mut self, s: Session);
     /// A waiting session (shared or copied), for frontends that show a capture while it is read.
     fn peek(&self, held: &Self::Held) -> Option<Arc<Session>>;
-    /// The sessions emitted and kept so far (frontends), and what was capped.
+    /// The sessions emitted and kept so far (frontends; shared with any snapshot still holding
+    /// them), and what was capped.
     fn take(&mut self) -> (Vec<Arc<Session>>, Limits);
     /// The sessions emitted and kept so far (shared, not copied).
     fn emitted(&self) -> Vec<Arc<Session>>;
@@ -67,7 +68,8 @@ pub trait Sessions: Send {
     fn mark(&mut self, source: usize, mark: FrameNo);
     /// Every session finished so far (emitted: shared; waiting: copied), for live frontends.
     fn snapshot(&self) -> Vec<Arc<Session>>;
-    /// Once every source is done: the sessions kept (an [`Emit`] that keeps them) and the limits.
+    /// Once every source is done: the sessions kept (an [`Emit`] that keeps them; shared, see
+    /// [`Emit::take`]) and the limits.
     fn take(&mut self) -> (Vec<Arc<Session>>, Limits);
 }
 
@@ -577,8 +579,14 @@ mod tests {
         o.mark(0, 100);
         o.mark(1, 100);
         let (taken, _) = Sessions::take(&mut o);
-        assert!(Arc::ptr_eq(&first[0], &taken[0]), "emitted: shared to the end");
-        assert!(!Arc::ptr_eq(&first[1], &taken[1]), "numbered while shown: copied");
+        assert!(
+            Arc::ptr_eq(&first[0], &taken[0]),
+            "emitted: shared to the end"
+        );
+        assert!(
+            !Arc::ptr_eq(&first[1], &taken[1]),
+            "numbered while shown: copied"
+        );
         assert_eq!((first[1].id, taken[1].id), (0, 2));
     }
 
