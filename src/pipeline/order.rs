@@ -66,7 +66,8 @@ pub trait Sessions: Send {
     /// Analyzer `source` will produce no session whose first frame is below `mark`
     /// ([`FrameNo::MAX`]: it is done).
     fn mark(&mut self, source: usize, mark: FrameNo);
-    /// Every session finished so far (emitted: shared; waiting: copied), for live frontends.
+    /// Every session finished so far, emitted or waiting, for live frontends (shared where the
+    /// emitter holds them so, [`Emit::peek`]; flows kept whole are copied).
     fn snapshot(&self) -> Vec<Arc<Session>>;
     /// Once every source is done: the sessions kept (an [`Emit`] that keeps them; shared, see
     /// [`Emit::take`]) and the limits.

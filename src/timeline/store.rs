@@ -179,15 +179,6 @@ impl SessionStore {
         self.sessions.is_empty()
     }
 
-    /// The sessions kept (copied where a frontend still holds one) and the limits hit.
-    pub fn into_parts(self) -> (Vec<Session>, Limits) {
-        let (sessions, limits) = self.into_shared();
-        (
-            sessions.into_iter().map(Arc::unwrap_or_clone).collect(),
-            limits,
-        )
-    }
-
     /// The sessions kept, still shared, and the limits hit.
     pub fn into_shared(self) -> (Vec<Arc<Session>>, Limits) {
         (self.sessions, self.limits)
