@@ -41,7 +41,7 @@ for i in $(seq 1 "$RUNS"); do
   rm -f "$TMP/time.txt"
   t0=$(now_ms)
   tmux -L "$SOCK" new-session -d -s bench -x 160 -y 45 \
-    "TERM=xterm-256color /usr/bin/time -v -o '$TMP/time.txt' '$BIN' tui '$FILE'"
+    "TERM=xterm-256color /usr/bin/time -v -o '$TMP/time.txt' '$BIN' tui '$FILE' 2>'$TMP/stderr.txt'"
   first="" done_at="" sessions=""
   while :; do
     screen=$(tmux -L "$SOCK" capture-pane -p -t bench 2>/dev/null || true)
@@ -53,8 +53,14 @@ for i in $(seq 1 "$RUNS"); do
       sessions=$(grep -Eo ' Sessions [0-9]+' <<<"$screen" | head -1 | grep -Eo '[0-9]+$' || true)
       break
     fi
-    if grep -q 'Failed\|error' <<<"$screen" && ! grep -q ' Sessions ' <<<"$screen"; then
-      echo "the UI failed:"; echo "$screen"; exit 1
+    # rdpscope gone (e.g. not a capture: it exits before the UI starts), or the title bar showing
+    # neither the progress bar ("reading"), "opening" nor the frame count: reading failed.
+    if [ -s "$TMP/time.txt" ]; then
+      echo "rdpscope exited before the file was analysed:"; cat "$TMP/stderr.txt"; exit 1
+    fi
+    title=$(head -1 <<<"$screen")
+    if [ -n "$title" ] && ! grep -Eq 'reading|opening' <<<"$title"; then
+      echo "reading failed:$title"; exit 1
     fi
     if [ $((t - t0)) -gt 600000 ]; then echo "not analysed within 10 minutes"; exit 1; fi
     if [ -z "$first" ]; then sleep 0.01; else sleep 0.05; fi
